@@ -1,0 +1,37 @@
+from django import forms
+from django.contrib.auth import password_validation
+
+from accounts.models import Membership
+
+
+class SignupForm(forms.Form):
+    username = forms.RegexField(
+        regex=r"^[\w.-]+\Z",
+        max_length=150,
+        help_text="Letters, digits, dots, dashes and underscores.",
+        error_messages={"invalid": "Use only letters, digits, dots, dashes and underscores."},
+    )
+    email = forms.EmailField(required=False, help_text="Optional; used for notifications.")
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords differ.")
+        elif p1:
+            try:
+                password_validation.validate_password(p1)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(max_length=100)
+
+
+class MemberAddForm(forms.Form):
+    identifier = forms.CharField(label="Username or email", max_length=254)
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)

@@ -1,0 +1,1 @@
+"""Accounts has no background work yet."""

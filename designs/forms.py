@@ -1,0 +1,65 @@
+from django import forms
+from django.conf import settings
+
+from designs.models import Section
+
+
+class DesignCreateForm(forms.Form):
+    team = forms.TypedChoiceField(coerce=int, empty_value=None)
+    template = forms.TypedChoiceField(coerce=int, empty_value=None)
+    title = forms.CharField(max_length=200)
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        help_text="One or two sentences: what is being designed and why.",
+    )
+
+    def __init__(self, *args, teams, templates, **kwargs):
+        super().__init__(*args, **kwargs)
+        team_field = self.fields["team"]
+        template_field = self.fields["template"]
+        assert isinstance(team_field, forms.ChoiceField)
+        assert isinstance(template_field, forms.ChoiceField)
+        team_field.choices = [(t.pk, t.name) for t in teams]
+        template_field.choices = [(t.pk, t.name) for t in templates]
+
+
+class DesignEditForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class SectionForm(forms.Form):
+    body = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "true"}),
+    )
+    state = forms.ChoiceField(
+        choices=[
+            (Section.State.DRAFT, "Draft"),
+            (Section.State.ANSWERED, "Answered"),
+            (Section.State.NOT_APPLICABLE, "Not applicable"),
+        ],
+        initial=Section.State.DRAFT,
+    )
+    na_reason = forms.CharField(required=False, max_length=500, label="Why it does not apply")
+    base_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"].replace("\r\n", "\n")
+        limit = settings.CRIT_SECTION_BODY_MAX_BYTES
+        if len(body.encode("utf-8")) > limit:
+            raise forms.ValidationError(f"The answer is over the {limit:,}-byte limit.")
+        return body
+
+
+class RestoreForm(forms.Form):
+    version = forms.IntegerField(min_value=1)
+    base_version = forms.IntegerField(min_value=0)
+
+
+class DiffForm(forms.Form):
+    from_version = forms.IntegerField(min_value=0, required=False)
+    to_version = forms.IntegerField(min_value=0, required=False)

@@ -1,0 +1,107 @@
+"""Markdown to safe HTML: CommonMark + GFM tables, task lists, strikethrough and autolinks.
+
+Raw HTML is off in the parser, and everything the parser emits still goes through an nh3
+allow-list, so no ``on*``, ``style``, ``hx-*`` attribute or non-http(s)/mailto link survives.
+Code fences are highlighted with Pygments using CSS classes (no inline styles).
+"""
+
+import html
+
+import nh3
+from markdown_it import MarkdownIt
+from mdit_py_plugins.tasklists import tasklists_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "img", "input", "kbd", "li", "ol", "p", "pre", "s", "span",
+    "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "code": {"class"},
+    "div": {"class"},
+    "span": {"class"},
+    "pre": {"class"},
+    "ul": {"class"},
+    "li": {"class"},
+    "input": {"type", "checked", "disabled", "class"},
+    "th": {"align"},
+    "td": {"align"},
+    "ol": {"start"},
+}
+ALLOWED_SCHEMES = {"http", "https", "mailto"}
+
+_formatter = HtmlFormatter(nowrap=True, classprefix="hl-")
+
+
+def _highlight(code: str, lang: str, _attrs: str) -> str:
+    lang = (lang or "").strip().split()[0] if lang else ""
+    try:
+        lexer = get_lexer_by_name(lang) if lang else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return ""  # markdown-it escapes the code itself
+    return f'<pre class="highlight"><code class="language-{html.escape(lang)}">' + (
+        highlight(code, lexer, _formatter) + "</code></pre>"
+    )
+
+
+def _build_parser() -> MarkdownIt:
+    md = MarkdownIt(
+        "commonmark",
+        {"html": False, "linkify": True, "typographer": False, "highlight": _highlight},
+    )
+    md.enable(["table", "strikethrough", "linkify"])
+    md.use(tasklists_plugin, enabled=False)
+    md.validateLink = _validate_link  # type: ignore[method-assign]
+    return md
+
+
+def _validate_link(url: str) -> bool:
+    scheme = url.strip().split(":", 1)[0].lower() if ":" in url else ""
+    if not scheme or "/" in scheme or "?" in scheme or "#" in scheme:
+        return True  # relative link
+    return scheme in ALLOWED_SCHEMES
+
+
+_parser = _build_parser()
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if attr == "class":
+        classes = [c for c in value.split() if c.startswith(("hl-", "language-", "task-list"))]
+        classes += [c for c in value.split() if c in {"highlight", "contains-task-list"}]
+        return " ".join(classes) or None
+    if tag == "input" and attr == "type":
+        return value if value == "checkbox" else None
+    return value
+
+
+def sanitize(raw_html: str) -> str:
+    """Clean HTML with the allow-list; safe to mark as safe afterwards."""
+    return nh3.clean(
+        raw_html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+        attribute_filter=_attribute_filter,
+        strip_comments=True,
+    )
+
+
+def render_markdown(text: str) -> str:
+    """Render Markdown to sanitised HTML. Pure: same text, same HTML."""
+    if not text.strip():
+        return ""
+    return sanitize(_parser.render(text))
+
+
+def highlight_css() -> str:
+    return _formatter.get_style_defs(".highlight")

@@ -1,0 +1,219 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from accounts.models import Team
+
+
+class Template(models.Model):
+    """A checklist a design starts from. ``team`` empty means every team can use it."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100)
+    description = models.TextField(blank=True)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="templates"
+    )
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="template_slug_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplateSection(models.Model):
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveSmallIntegerField()
+    key = models.SlugField(max_length=100)
+    title = models.CharField(max_length=200)
+    guidance = models.TextField(blank=True, help_text="Markdown: what a good answer covers.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["template", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "position"], name="template_section_position_unique"
+            ),
+            models.UniqueConstraint(fields=["template", "key"], name="template_section_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+
+class Design(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        APPROVED = "approved", "Approved"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="designs")
+    template = models.ForeignKey(
+        Template, null=True, blank=True, on_delete=models.SET_NULL, related_name="designs"
+    )
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True, max_length=2000)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="designs_created"
+    )
+    # Kept by the section services so the dashboard needs no per-design aggregation.
+    section_count = models.PositiveSmallIntegerField(default=0)
+    covered_count = models.PositiveSmallIntegerField(default=0)
+    last_edited_at = models.DateTimeField()
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    readers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="DesignReader",
+        related_name="readable_designs",
+        blank=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-last_edited_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["draft", "in_review", "approved", "changes_requested"]
+                ),
+                name="design_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(covered_count__lte=models.F("section_count")),
+                name="design_coverage_bounded",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "-last_edited_at"]),
+            models.Index(fields=["status", "-last_edited_at"]),
+            models.Index(fields=["-last_edited_at", "-id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("designs:detail", args=[self.pk])
+
+    @property
+    def coverage_percent(self) -> int:
+        if not self.section_count:
+            return 0
+        return round(100 * self.covered_count / self.section_count)
+
+
+class DesignReader(models.Model):
+    """Someone outside the team who may read (and, via reviews, comment on) a design.
+
+    The reviews app grants this when it requests a review; designs only checks it.
+    """
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="reader_grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="design_grants"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["design", "user"], name="design_reader_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "design"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} reads {self.design}"
+
+
+class Section(models.Model):
+    class State(models.TextChoices):
+        EMPTY = "empty", "Empty"
+        DRAFT = "draft", "Draft"
+        ANSWERED = "answered", "Answered"
+        NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+    COVERED_STATES = (State.ANSWERED, State.NOT_APPLICABLE)
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveSmallIntegerField()
+    key = models.SlugField(max_length=100)
+    title = models.CharField(max_length=200)
+    guidance = models.TextField(blank=True)
+    guidance_html = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    # Rendered, sanitised HTML of ``body`` at ``version``: page views never render Markdown.
+    body_html = models.TextField(blank=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.EMPTY)
+    na_reason = models.CharField("reason it does not apply", max_length=500, blank=True)
+    version = models.PositiveIntegerField(default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["design", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["design", "key"], name="section_key_unique"),
+            models.UniqueConstraint(fields=["design", "position"], name="section_position_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(state="not_applicable") | ~models.Q(na_reason=""),
+                name="section_na_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["empty", "draft", "answered", "not_applicable"]),
+                name="section_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.design}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.design.get_absolute_url()}#section-{self.key}"
+
+    @property
+    def is_covered(self) -> bool:
+        return self.state in self.COVERED_STATES
+
+
+class Revision(models.Model):
+    """One save of a section: the whole text at ``version``. Never changed once written."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    body = models.TextField(blank=True)
+    state = models.CharField(max_length=20, choices=Section.State.choices)
+    na_reason = models.CharField(max_length=500, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    restored_from = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["section", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["section", "version"], name="revision_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section} v{self.version}"

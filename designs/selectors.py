@@ -1,0 +1,218 @@
+"""Reads for designs that depend on who asks. Outsiders always get Http404."""
+
+import difflib
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils.safestring import SafeString, mark_safe
+
+from accounts.models import Membership, Team, User
+from designs.models import Design, DesignReader, Revision, Section, Template
+
+
+@dataclass(frozen=True)
+class DesignAccess:
+    """What ``user`` may do with ``design``: members edit, readers read and comment."""
+
+    design: Design
+    is_member: bool
+
+    @property
+    def can_edit(self) -> bool:
+        return self.is_member
+
+
+def _visible_q(user: User) -> Q:
+    member = Membership.objects.filter(team=OuterRef("team_id"), user=user)
+    reader = DesignReader.objects.filter(design=OuterRef("pk"), user=user)
+    return Q(Exists(member)) | Q(Exists(reader))
+
+
+def design_list(
+    *, fetched_by: User, team_id: int | None = None, status: str | None = None
+) -> QuerySet[Design]:
+    """Designs ``fetched_by`` can see, newest edit first, ready for the dashboard."""
+    if not fetched_by.is_authenticated:
+        return Design.objects.none()
+    qs = Design.objects.filter(_visible_q(fetched_by))
+    if team_id:
+        qs = qs.filter(team_id=team_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("team", "last_edited_by").order_by("-last_edited_at", "-pk")
+
+
+def design_get_for(user: User, design_id: int, *, for_edit: bool = False) -> DesignAccess:
+    """The design and the caller's access to it, in one query.
+
+    Raises Http404 to anyone who may not read it (never revealing that it exists) and
+    PermissionError when ``for_edit`` is asked by a reader who is not a team member.
+    """
+    if not user.is_authenticated:
+        raise Http404("No such design.")
+    row = (
+        Design.objects.filter(pk=design_id)
+        .annotate(
+            _is_member=Exists(Membership.objects.filter(team=OuterRef("team_id"), user=user)),
+            _is_reader=Exists(DesignReader.objects.filter(design=OuterRef("pk"), user=user)),
+        )
+        .select_related("team", "created_by", "last_edited_by")
+        .first()
+    )
+    if row is None or not (row._is_member or row._is_reader):
+        raise Http404("No such design.")
+    access = DesignAccess(design=row, is_member=row._is_member)
+    if for_edit and not access.can_edit:
+        raise PermissionError("Only members of the design's team can edit it.")
+    return access
+
+
+def section_get_for(
+    user: User, design_id: int, key: str, *, for_edit: bool = False
+) -> tuple[DesignAccess, Section]:
+    """A section of a design the caller can see (404 otherwise), with the access."""
+    access = design_get_for(user, design_id, for_edit=for_edit)
+    section = (
+        Section.objects.filter(design=access.design, key=key).select_related("updated_by").first()
+    )
+    if section is None:
+        raise Http404("No such section.")
+    section.design = access.design
+    return access, section
+
+
+def design_sections(*, design: Design) -> QuerySet[Section]:
+    return design.sections.select_related("updated_by").order_by("position")
+
+
+def template_list(*, fetched_by: User) -> QuerySet[Template]:
+    teams = Membership.objects.filter(user=fetched_by).values("team_id")
+    return Template.objects.filter(Q(team__isnull=True) | Q(team__in=teams)).order_by(
+        "-is_default", "name"
+    )
+
+
+def teams_for_new_design(*, fetched_by: User) -> QuerySet[Team]:
+    return Team.objects.filter(memberships__user=fetched_by).order_by("name")
+
+
+# History ---------------------------------------------------------------------------------
+
+
+@dataclass
+class HistoryEntry:
+    """One line of a section's history: consecutive saves by one author close in time."""
+
+    author: User
+    first_at: datetime
+    last_at: datetime
+    version: int  # the newest version in the entry
+    first_version: int
+    revisions: list[Revision] = field(default_factory=list)
+
+    @property
+    def save_count(self) -> int:
+        return len(self.revisions)
+
+    @property
+    def restored_from(self) -> int | None:
+        return self.revisions[0].restored_from
+
+
+def section_history(*, section: Section) -> list[HistoryEntry]:
+    """Revisions newest first, folded: saves by one author within the fold window (and with
+    no one else's save between them) make one entry. Restores always stand alone."""
+    window = timedelta(seconds=settings.CRIT_HISTORY_FOLD_SECONDS)
+    entries: list[HistoryEntry] = []
+    revisions = (
+        Revision.objects.filter(section=section).select_related("author").order_by("version")
+    )
+    for revision in revisions:
+        last = entries[-1] if entries else None
+        if (
+            last is not None
+            and last.author.pk == revision.author_id
+            and revision.created_at - last.last_at <= window
+            and revision.restored_from is None
+            and last.restored_from is None
+        ):
+            last.revisions.append(revision)
+            last.last_at = revision.created_at
+            last.version = revision.version
+        else:
+            entries.append(
+                HistoryEntry(
+                    author=revision.author,
+                    first_at=revision.created_at,
+                    last_at=revision.created_at,
+                    version=revision.version,
+                    first_version=revision.version,
+                    revisions=[revision],
+                )
+            )
+    entries.reverse()
+    return entries
+
+
+def revision_text(*, section: Section, version: int) -> str:
+    """The body of ``section`` at ``version`` (0 is the empty start)."""
+    if version == 0:
+        return ""
+    body = Revision.objects.filter(section=section, version=version).values_list("body", flat=True)
+    text = body.first()
+    if text is None:
+        raise Http404("No such version.")
+    return text
+
+
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+
+
+def _word_diff(old: str, new: str) -> tuple[str, str]:
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    old_out: list[str] = []
+    new_out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        old_part = html.escape("".join(a[i1:i2]))
+        new_part = html.escape("".join(b[j1:j2]))
+        if op == "equal":
+            old_out.append(old_part)
+            new_out.append(new_part)
+        else:
+            if old_part:
+                old_out.append(f"<del>{old_part}</del>")
+            if new_part:
+                new_out.append(f"<ins>{new_part}</ins>")
+    return "".join(old_out), "".join(new_out)
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "equal", "delete", "insert"
+    html: SafeString
+
+
+def text_diff(old: str, new: str) -> list[DiffLine]:
+    """An inline line diff; a changed line pair is shown with word-level marks."""
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    lines: list[DiffLine] = []
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            lines.extend(DiffLine("equal", mark_safe(html.escape(t))) for t in old_lines[i1:i2])  # noqa: S308
+            continue
+        removed, added = old_lines[i1:i2], new_lines[j1:j2]
+        if op == "replace" and len(removed) == len(added):
+            for before, after in zip(removed, added, strict=True):
+                marked_old, marked_new = _word_diff(before, after)
+                lines.append(DiffLine("delete", mark_safe(marked_old)))  # noqa: S308
+                lines.append(DiffLine("insert", mark_safe(marked_new)))  # noqa: S308
+            continue
+        lines.extend(DiffLine("delete", mark_safe(html.escape(t))) for t in removed)  # noqa: S308
+        lines.extend(DiffLine("insert", mark_safe(html.escape(t))) for t in added)  # noqa: S308
+    return lines

@@ -1,0 +1,249 @@
+"""Writes for designs, sections and their history."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Membership, Team, User
+from designs.markdown import render_markdown
+from designs.models import Design, DesignReader, Revision, Section, Template
+
+
+class SectionConflict(Exception):
+    """The section changed since ``base_version``; ``current`` is the section as saved now."""
+
+    def __init__(self, current: Section):
+        super().__init__(
+            f"Section “{current.title}” was saved by someone else (now version {current.version})."
+        )
+        self.current = current
+
+
+@dataclass(frozen=True)
+class SectionInput:
+    body: str
+    state: str
+    na_reason: str
+
+
+def _check_text(value: str, *, field: str, max_bytes: int) -> None:
+    if len(value.encode("utf-8")) > max_bytes:
+        size = len(value.encode("utf-8"))
+        raise ValidationError({field: f"This text is {size:,} bytes; the limit is {max_bytes:,}."})
+    bad = [ch for ch in value if (ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 0x7F]
+    if bad:
+        raise ValidationError(
+            {field: f"Control character U+{ord(bad[0]):04X} is not allowed in text."}
+        )
+
+
+def _clean_title(title: str) -> str:
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": "A design needs a title."})
+    if len(title) > settings.CRIT_TITLE_MAX_CHARS:
+        raise ValidationError(
+            {"title": f"Titles are at most {settings.CRIT_TITLE_MAX_CHARS} characters."}
+        )
+    _check_text(title, field="title", max_bytes=4 * settings.CRIT_TITLE_MAX_CHARS)
+    return title
+
+
+def resolve_state(*, body: str, state: str, na_reason: str) -> SectionInput:
+    """Apply the section state rules and return what to store.
+
+    - not applicable needs a reason (the body is kept as written);
+    - an empty body is "empty" unless the section is marked not applicable;
+    - "answered" needs a body; a body saved as "empty" becomes "draft".
+    """
+    na_reason = na_reason.strip()
+    if state not in Section.State.values:
+        raise ValidationError({"state": f"Unknown state “{state}”."})
+    if state == Section.State.NOT_APPLICABLE:
+        if not na_reason:
+            raise ValidationError({"na_reason": "Say why this section does not apply."})
+        return SectionInput(body=body, state=state, na_reason=na_reason)
+    if not body.strip():
+        if state == Section.State.ANSWERED:
+            raise ValidationError({"body": "An answered section needs an answer."})
+        return SectionInput(body=body, state=Section.State.EMPTY, na_reason="")
+    if state == Section.State.EMPTY:
+        state = Section.State.DRAFT
+    return SectionInput(body=body, state=state, na_reason="")
+
+
+@transaction.atomic
+def design_create(
+    *,
+    team: Team,
+    title: str,
+    created_by: User,
+    summary: str = "",
+    template: Template | None = None,
+) -> Design:
+    """Create a design in ``team`` with the sections copied from ``template`` (or the default).
+
+    Atomic. Raises ValidationError for a bad title and PermissionError if the creator is
+    not a member of the team.
+    """
+    if not Membership.objects.filter(team=team, user=created_by).exists():
+        raise PermissionError("Only members of the team can create designs in it.")
+    title = _clean_title(title)
+    summary = summary.strip()
+    _check_text(summary, field="summary", max_bytes=8000)
+    if len(summary) > 2000:
+        raise ValidationError({"summary": "Summaries are at most 2,000 characters."})
+    if template is None:
+        template = Template.objects.filter(is_default=True).first()
+    if template is None:
+        raise ValidationError({"template": "No template is available."})
+    if template.team_id is not None and template.team_id != team.pk:
+        raise ValidationError({"template": "That template belongs to another team."})
+    template_sections = list(template.sections.order_by("position"))
+    now = timezone.now()
+    design = Design.objects.create(
+        team=team,
+        template=template,
+        title=title,
+        summary=summary,
+        created_by=created_by,
+        last_edited_by=created_by,
+        last_edited_at=now,
+        section_count=len(template_sections),
+        covered_count=0,
+    )
+    Section.objects.bulk_create(
+        Section(
+            design=design,
+            position=index,
+            key=ts.key,
+            title=ts.title,
+            guidance=ts.guidance,
+            guidance_html=render_markdown(ts.guidance),
+        )
+        for index, ts in enumerate(template_sections, start=1)
+    )
+    return design
+
+
+@transaction.atomic
+def design_update(*, design: Design, title: str, summary: str, edited_by: User) -> Design:
+    design.title = _clean_title(title)
+    summary = summary.strip()
+    _check_text(summary, field="summary", max_bytes=8000)
+    design.summary = summary
+    design.save(update_fields=["title", "summary", "updated_at"])
+    return design
+
+
+def _refresh_coverage(design_id: int) -> None:
+    covered = Section.objects.filter(design_id=design_id, state__in=Section.COVERED_STATES).count()
+    Design.objects.filter(pk=design_id).update(covered_count=covered)
+
+
+@transaction.atomic
+def section_update(
+    *,
+    section: Section,
+    body: str,
+    base_version: int,
+    edited_by: User,
+    state: str | None = None,
+    na_reason: str | None = None,
+    restored_from: int | None = None,
+) -> Section:
+    """Save a section if nobody saved it since ``base_version``; record a revision.
+
+    Atomic and race-safe: the version check and the write are one conditional UPDATE, so
+    of many concurrent saves from the same base exactly one wins. Raises SectionConflict
+    (with the current section) when the base is stale, ValidationError for bad input.
+    A save that changes nothing returns the section unchanged and writes no revision.
+    """
+    _check_text(body, field="body", max_bytes=settings.CRIT_SECTION_BODY_MAX_BYTES)
+    if na_reason is not None:
+        _check_text(na_reason, field="na_reason", max_bytes=2000)
+        if len(na_reason.strip()) > 500:
+            raise ValidationError({"na_reason": "Keep the reason under 500 characters."})
+    if state is None:
+        state = section.state if section.state != Section.State.EMPTY else Section.State.DRAFT
+    if na_reason is None:
+        na_reason = section.na_reason
+    resolved = resolve_state(body=body, state=state, na_reason=na_reason)
+
+    current = Section.objects.select_for_update().get(pk=section.pk)
+    if current.version != base_version:
+        raise SectionConflict(current)
+    if (current.body, current.state, current.na_reason) == (
+        resolved.body,
+        resolved.state,
+        resolved.na_reason,
+    ):
+        return current
+
+    now = timezone.now()
+    new_version = current.version + 1
+    updated = Section.objects.filter(pk=current.pk, version=base_version).update(
+        body=resolved.body,
+        body_html=render_markdown(resolved.body),
+        state=resolved.state,
+        na_reason=resolved.na_reason,
+        version=F("version") + 1,
+        updated_by=edited_by,
+        updated_at=now,
+    )
+    if updated != 1:  # only reachable without row locks (SQLite): same answer as above
+        raise SectionConflict(Section.objects.get(pk=current.pk))
+    Revision.objects.create(
+        section=current,
+        version=new_version,
+        body=resolved.body,
+        state=resolved.state,
+        na_reason=resolved.na_reason,
+        author=edited_by,
+        restored_from=restored_from,
+    )
+    Design.objects.filter(pk=current.design_id).update(
+        last_edited_at=now, last_edited_by=edited_by, updated_at=now
+    )
+    if (current.state in Section.COVERED_STATES) != (resolved.state in Section.COVERED_STATES):
+        _refresh_coverage(current.design_id)
+    current.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def section_restore(
+    *, section: Section, version: int, base_version: int, restored_by: User
+) -> Section:
+    """Make an old revision's text the newest revision (history is never rewritten)."""
+    revision = Revision.objects.filter(section=section, version=version).first()
+    if revision is None:
+        raise ValidationError({"version": f"Version {version} does not exist."})
+    return section_update(
+        section=section,
+        body=revision.body,
+        state=revision.state if revision.state != Section.State.EMPTY else Section.State.DRAFT,
+        na_reason=revision.na_reason,
+        base_version=base_version,
+        edited_by=restored_by,
+        restored_from=version,
+    )
+
+
+@transaction.atomic
+def design_reader_grant(*, design: Design, user: User) -> None:
+    """Let a non-member read the design (used when a review is requested). Idempotent."""
+    DesignReader.objects.get_or_create(design=design, user=user)
+
+
+@transaction.atomic
+def design_status_set(*, design: Design, status: str) -> None:
+    """Set the design status; the reviews app calls this after every verdict or issue change."""
+    if status not in Design.Status.values:
+        raise ValidationError({"status": f"Unknown status “{status}”."})
+    Design.objects.filter(pk=design.pk).update(status=status)
+    design.status = status

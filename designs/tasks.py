@@ -1,0 +1,1 @@
+"""Designs have no background work yet."""

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from designs import views
+
+app_name = "designs"
+
+section = "designs/<int:design_id>/sections/<slug:key>/"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("designs/new/", views.design_create, name="create"),
+    path("designs/<int:design_id>/", views.design_detail, name="detail"),
+    path("designs/<int:design_id>/edit/", views.design_edit, name="edit"),
+    path(section, views.section_detail, name="section"),
+    path(section + "edit/", views.section_edit, name="section_edit"),
+    path(section + "preview/", views.section_preview, name="section_preview"),
+    path(section + "history/", views.section_history, name="section_history"),
+    path(section + "diff/", views.section_diff, name="section_diff"),
+    path(section + "restore/", views.section_restore, name="section_restore"),
+]

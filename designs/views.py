@@ -1,0 +1,357 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from config.http import HtmxHttpRequest
+from designs import page, selectors, services
+from designs.forms import DesignCreateForm, DesignEditForm, DiffForm, RestoreForm, SectionForm
+from designs.markdown import render_markdown
+from designs.models import Design, Section
+
+PAGE_TEMPLATE = "designs/design_detail.html"
+
+
+def _form_errors_from(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _edit_access(request: HtmxHttpRequest, design_id: int, key: str | None = None):
+    try:
+        if key is None:
+            return selectors.design_get_for(request.user, design_id, for_edit=True), None
+        return selectors.section_get_for(request.user, design_id, key, for_edit=True)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+
+
+@login_required
+@require_GET
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    teams = selectors.teams_for_new_design(fetched_by=request.user)
+    team_id = request.GET.get("team") or None
+    status = request.GET.get("status") or None
+    if team_id is not None and not team_id.isdigit():
+        team_id = None
+    if status not in Design.Status.values:
+        status = None
+    designs = selectors.design_list(
+        fetched_by=request.user, team_id=int(team_id) if team_id else None, status=status
+    )
+    page_obj = Paginator(designs, 25).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page_obj,
+        "teams": teams,
+        "statuses": Design.Status.choices,
+        "selected_team": int(team_id) if team_id else None,
+        "selected_status": status,
+    }
+    context.update(page.page_context(page.PageRequest(page="dashboard", request=request)))
+    template = "designs/dashboard.html#design-list" if request.htmx else "designs/dashboard.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def design_create(request: HtmxHttpRequest) -> HttpResponse:
+    teams = list(selectors.teams_for_new_design(fetched_by=request.user))
+    templates = list(selectors.template_list(fetched_by=request.user))
+    if not teams:
+        messages.info(request, "Create or join a team first: every design belongs to a team.")
+        return redirect("teams:list")
+    initial = {"team": request.GET.get("team") or teams[0].pk}
+    form = DesignCreateForm(request.POST or None, teams=teams, templates=templates, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        team = next(t for t in teams if t.pk == form.cleaned_data["team"])
+        template = next(t for t in templates if t.pk == form.cleaned_data["template"])
+        try:
+            design = services.design_create(
+                team=team,
+                template=template,
+                title=form.cleaned_data["title"],
+                summary=form.cleaned_data["summary"],
+                created_by=request.user,
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, f"“{design.title}” created. Fill the sections in below.")
+            return redirect(design)
+    status = 400 if form.errors else 200
+    return render(request, "designs/design_create.html", {"form": form}, status=status)
+
+
+def _render_page(
+    request: HtmxHttpRequest,
+    access: selectors.DesignAccess,
+    *,
+    editing: Section | None = None,
+    form: SectionForm | None = None,
+    conflict: Section | None = None,
+    preview_html: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    sections = list(selectors.design_sections(design=access.design))
+    context = {
+        "design": access.design,
+        "access": access,
+        "sections": sections,
+        "editing_key": editing.key if editing else None,
+        "form": form,
+        "conflict": conflict,
+        "preview_html": preview_html,
+    }
+    context.update(
+        page.page_context(
+            page.PageRequest(page="design", request=request, access=access, sections=sections)
+        )
+    )
+    return render(request, PAGE_TEMPLATE, context, status=status)
+
+
+@login_required
+@require_GET
+def design_detail(request: HtmxHttpRequest, design_id: int) -> HttpResponse:
+    access = selectors.design_get_for(request.user, design_id)
+    return _render_page(request, access)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def design_edit(request: HtmxHttpRequest, design_id: int) -> HttpResponse:
+    access, _ = _edit_access(request, design_id)
+    design = access.design
+    form = DesignEditForm(
+        request.POST or None, initial={"title": design.title, "summary": design.summary}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.design_update(
+                design=design,
+                title=form.cleaned_data["title"],
+                summary=form.cleaned_data["summary"],
+                edited_by=request.user,
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            return redirect(design)
+    status = 400 if form.errors else 200
+    return render(
+        request, "designs/design_edit.html", {"design": design, "form": form}, status=status
+    )
+
+
+def _section_response(
+    request: HtmxHttpRequest,
+    access: selectors.DesignAccess,
+    section: Section,
+    *,
+    partial: str,
+    form: SectionForm | None = None,
+    conflict: Section | None = None,
+    preview_html: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """An htmx request gets the section's fragment; a plain one gets the whole page."""
+    if not request.htmx:
+        if partial == "section-card":
+            return redirect(section.get_absolute_url())
+        return _render_page(
+            request,
+            access,
+            editing=section,
+            form=form,
+            conflict=conflict,
+            preview_html=preview_html,
+            status=status,
+        )
+    context = {
+        "design": access.design,
+        "access": access,
+        "section": section,
+        "form": form,
+        "conflict": conflict,
+        "preview_html": preview_html,
+    }
+    context.update(
+        page.page_context(
+            page.PageRequest(page="design", request=request, access=access, sections=[section])
+        )
+    )
+    return render(request, f"{PAGE_TEMPLATE}#{partial}", context, status=status)
+
+
+@login_required
+@require_GET
+def section_detail(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResponse:
+    access, section = selectors.section_get_for(request.user, design_id, key)
+    return _section_response(request, access, section, partial="section-card")
+
+
+def _editor_form(section: Section, data=None) -> SectionForm:
+    state = section.state if section.state != Section.State.EMPTY else Section.State.DRAFT
+    return SectionForm(
+        data,
+        initial={
+            "body": section.body,
+            "state": state,
+            "na_reason": section.na_reason,
+            "base_version": section.version,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def section_edit(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResponse:
+    access, section = _edit_access(request, design_id, key)
+    if request.method == "GET":
+        return _section_response(
+            request, access, section, partial="section-editor", form=_editor_form(section)
+        )
+    form = _editor_form(section, request.POST)
+    if not form.is_valid():
+        return _section_response(
+            request, access, section, partial="section-editor", form=form, status=400
+        )
+    data = form.cleaned_data
+    if "preview" in request.POST:
+        return _section_response(
+            request,
+            access,
+            section,
+            partial="section-editor",
+            form=form,
+            preview_html=render_markdown(data["body"]),
+        )
+    try:
+        saved = services.section_update(
+            section=section,
+            body=data["body"],
+            state=data["state"],
+            na_reason=data["na_reason"],
+            base_version=data["base_version"],
+            edited_by=request.user,
+        )
+    except services.SectionConflict as conflict:
+        # Keep the user's text; they merge and save against the current version.
+        mine = SectionForm(
+            initial={
+                "body": data["body"],
+                "state": data["state"],
+                "na_reason": data["na_reason"],
+                "base_version": conflict.current.version,
+            }
+        )
+        return _section_response(
+            request,
+            access,
+            conflict.current,
+            partial="section-editor",
+            form=mine,
+            conflict=conflict.current,
+            status=409,
+        )
+    except ValidationError as exc:
+        _form_errors_from(form, exc)
+        return _section_response(
+            request, access, section, partial="section-editor", form=form, status=400
+        )
+    if not request.htmx:
+        messages.success(request, f"Saved “{saved.title}” (version {saved.version}).")
+    return _section_response(request, access, saved, partial="section-card")
+
+
+@login_required
+@require_POST
+def section_preview(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResponse:
+    _edit_access(request, design_id, key)
+    form = SectionForm(request.POST)
+    body = request.POST.get("body", "")
+    if not form.is_valid() and "body" in form.errors:
+        return HttpResponse(f'<p class="error">{form.errors["body"][0]}</p>', status=400)
+    return render(
+        request,
+        f"{PAGE_TEMPLATE}#section-preview",
+        {"preview_html": render_markdown(body.replace("\r\n", "\n"))},
+    )
+
+
+@login_required
+@require_GET
+def section_history(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResponse:
+    access, section = selectors.section_get_for(request.user, design_id, key)
+    context = {
+        "design": access.design,
+        "access": access,
+        "section": section,
+        "entries": selectors.section_history(section=section),
+    }
+    return render(request, "designs/section_history.html", context)
+
+
+@login_required
+@require_GET
+def section_diff(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResponse:
+    access, section = selectors.section_get_for(request.user, design_id, key)
+    form = DiffForm({"from_version": request.GET.get("from"), "to_version": request.GET.get("to")})
+    if not form.is_valid():
+        return HttpResponse("Versions must be whole numbers.", status=400)
+    to_version = form.cleaned_data["to_version"]
+    if to_version is None:
+        to_version = section.version
+    from_version = form.cleaned_data["from_version"]
+    if from_version is None:
+        from_version = max(to_version - 1, 0)
+    old = selectors.revision_text(section=section, version=from_version)
+    new = selectors.revision_text(section=section, version=to_version)
+    context = {
+        "design": access.design,
+        "access": access,
+        "section": section,
+        "from_version": from_version,
+        "to_version": to_version,
+        "lines": selectors.text_diff(old, new),
+        "versions": list(range(section.version, -1, -1)),
+    }
+    return render(request, "designs/section_diff.html", context)
+
+
+@login_required
+@require_POST
+def section_restore(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResponse:
+    _, section = _edit_access(request, design_id, key)
+    form = RestoreForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Pick a version to restore.")
+        return redirect("designs:section_history", design_id=design_id, key=key)
+    try:
+        saved = services.section_restore(
+            section=section,
+            version=form.cleaned_data["version"],
+            base_version=form.cleaned_data["base_version"],
+            restored_by=request.user,
+        )
+    except services.SectionConflict:
+        messages.error(
+            request,
+            "Someone saved this section while you were looking at its history; "
+            "nothing was restored. Check the newest version and try again.",
+        )
+        return redirect("designs:section_history", design_id=design_id, key=key)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("designs:section_history", design_id=design_id, key=key)
+    messages.success(
+        request,
+        f"Restored version {form.cleaned_data['version']} as version {saved.version}.",
+    )
+    return redirect(saved.get_absolute_url())

@@ -1,0 +1,1 @@
+"""Reviews: review requests, comments, verdicts."""

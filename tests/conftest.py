@@ -1,0 +1,65 @@
+import uuid
+
+import pytest
+
+from config.celery import app as celery_app
+from tests.factories import MembershipFactory, TeamFactory, UserFactory, make_design
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process(request):
+    """Tasks run eagerly in tests, except those marked ``worker`` that claim a real worker."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test sees an empty cache. A key prefix of its own, rather than FLUSHDB, so the
+    Redis database the Celery broker shares is left alone."""
+    from django.core.cache import cache
+
+    previous = cache.key_prefix
+    cache.key_prefix = f"test-{uuid.uuid4().hex}"
+    yield
+    cache.key_prefix = previous
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="mallory")
+
+
+@pytest.fixture
+def team(alice):
+    return TeamFactory(name="Platform", created_by=alice)
+
+
+@pytest.fixture
+def member(team):
+    return MembershipFactory(team=team, user=UserFactory(username="member")).user
+
+
+@pytest.fixture
+def design(team, alice):
+    return make_design(team=team, author=alice, title="URL shortener")

@@ -1,0 +1,59 @@
+"""The one factory module every test shares. Factories go through services where a
+service owns the rules (a design copies its template's sections), so tests see real data."""
+
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.models import Membership, Team, User
+from designs import services as design_services
+from designs.models import Design, Template
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.django.Password("pw-for-tests-1")
+
+
+class TeamFactory(DjangoModelFactory):
+    class Meta:
+        model = Team
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def owner_membership(self, create, extracted, **kwargs):
+        if create:
+            Membership.objects.get_or_create(
+                team=self, user=self.created_by, defaults={"role": Membership.Role.OWNER}
+            )
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    team = factory.SubFactory(TeamFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Membership.Role.MEMBER
+
+
+def default_template() -> Template:
+    return Template.objects.get(is_default=True)
+
+
+def make_design(*, team: Team | None = None, author: User | None = None, **kwargs) -> Design:
+    """A design created the way users create one: from the default template."""
+    if team is None:
+        team = TeamFactory(created_by=author) if author else TeamFactory()
+    if author is None:
+        author = team.created_by
+    kwargs.setdefault("title", "A design")
+    return design_services.design_create(team=team, created_by=author, **kwargs)
