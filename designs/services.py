@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Membership, Team, User
 from designs.markdown import render_markdown
 from designs.models import Design, DesignReader, Revision, Section, Template
+from designs.signals import section_saved
 
 
 class SectionConflict(Exception):
@@ -212,6 +213,9 @@ def section_update(
     if (current.state in Section.COVERED_STATES) != (resolved.state in Section.COVERED_STATES):
         _refresh_coverage(current.design_id)
     current.refresh_from_db()
+    section_saved.send(
+        sender=Section, section=current, previous_version=base_version, edited_by=edited_by
+    )
     return current
 
 
