@@ -159,6 +159,11 @@ def section_history(*, section: Section) -> list[HistoryEntry]:
     return entries
 
 
+def section_revisions(*, section: Section) -> QuerySet[Revision]:
+    """Every save of ``section`` unfolded, newest first, with its author."""
+    return Revision.objects.filter(section=section).select_related("author").order_by("-version")
+
+
 def revision_text(*, section: Section, version: int) -> str:
     """The body of ``section`` at ``version`` (0 is the empty start)."""
     if version == 0:
