@@ -24,6 +24,13 @@ def user_create(*, username: str, email: str = "", password: str) -> User:
 
 
 @transaction.atomic
+def user_password_set(*, user: User, password: str) -> None:
+    """Replace ``user``'s password (hashed). Other sessions of the user stop being valid."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+
+
+@transaction.atomic
 def team_create(*, name: str, created_by: User) -> Team:
     """Create a team with its creator as owner. Raises ValidationError if the name is taken."""
     name = name.strip()

@@ -1,0 +1,142 @@
+"""python manage.py seed_demo: demo users, a team and a fully written design.
+
+Idempotent: running it again finds what exists and only fixes what differs, so the data ends
+up the same. Every write goes through the apps' services.
+
+Apps above designs can add their own demo data: if ``demo/seed_reviews.py`` or
+``demo/seed_exports.py`` exists, its ``seed(*, users, team, design, stdout)`` is called at the
+end (it may accept only some of those keyword arguments) and must be idempotent too.
+"""
+
+import importlib
+import importlib.util
+import inspect
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from accounts import services as account_services
+from accounts.models import Membership, Team, User
+from designs import services as design_services
+from designs.models import Design, Section
+
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+PASSWORD = "demo"  # noqa: S105 - the documented demo password
+USERS = {
+    "alice": "alice@example.com",
+    "bob": "bob@example.com",
+    "carol": "carol@example.com",
+}
+TEAM_NAME = "Platform"
+DESIGN_TITLE = "URL shortener"
+DESIGN_SUMMARY = (
+    "One internal service for short links: redirects under 20 ms at p99 from every region, "
+    "click reports for every campaign, and no help to phishers."
+)
+EXTENSIONS = ("demo.seed_reviews", "demo.seed_exports")
+
+
+class Command(BaseCommand):
+    help = "Create demo users (alice, bob, carol; password 'demo'), a team and a design."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even when DEBUG is off (demo users have a known password).",
+        )
+
+    def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "Refusing to create demo users with a known password while DEBUG is off. "
+                "Use --force if you really mean it."
+            )
+        with transaction.atomic():
+            users = {name: self._user(name, email) for name, email in USERS.items()}
+            team = self._team(owner=users["alice"], member=users["bob"])
+            design = self._design(team=team, author=users["alice"])
+            for module_name in EXTENSIONS:
+                self._run_extension(module_name, users=users, team=team, design=design)
+        self._print_sign_in(design)
+
+    def _user(self, username: str, email: str) -> User:
+        user = User.objects.filter(username__iexact=username).first()
+        if user is None:
+            user = account_services.user_create(username=username, email=email, password=PASSWORD)
+            self.stdout.write(f"Created user {username}.")
+        elif not user.check_password(PASSWORD):
+            account_services.user_password_set(user=user, password=PASSWORD)
+            self.stdout.write(f"Reset the password of {username}.")
+        return user
+
+    def _team(self, *, owner: User, member: User) -> Team:
+        team = Team.objects.filter(name__iexact=TEAM_NAME).first()
+        if team is None:
+            team = account_services.team_create(name=TEAM_NAME, created_by=owner)
+            self.stdout.write(f"Created team {TEAM_NAME}.")
+        roles = dict(team.memberships.values_list("user_id", "role"))
+        if roles.get(owner.pk) != Membership.Role.OWNER:
+            raise CommandError(f"Team {TEAM_NAME} exists but {owner} is not its owner.")
+        if roles.get(member.pk) != Membership.Role.MEMBER:
+            account_services.team_member_add(
+                team=team, identifier=member.username, role=Membership.Role.MEMBER, added_by=owner
+            )
+            self.stdout.write(f"Added {member} to {TEAM_NAME}.")
+        return team
+
+    def _design(self, *, team: Team, author: User) -> Design:
+        design = Design.objects.filter(team=team, title=DESIGN_TITLE).order_by("pk").first()
+        if design is None:
+            design = design_services.design_create(
+                team=team, title=DESIGN_TITLE, summary=DESIGN_SUMMARY, created_by=author
+            )
+            self.stdout.write(f"Created design {DESIGN_TITLE}.")
+        content = CONTENT_DIR / "url_shortener"
+        written = 0
+        for section in design.sections.order_by("position"):
+            path = content / f"{section.key}.md"
+            if not path.exists():
+                raise CommandError(f"No demo text for section {section.key} ({path}).")
+            body = path.read_text(encoding="utf-8").rstrip() + "\n"
+            if section.body == body and section.state == Section.State.ANSWERED:
+                continue
+            design_services.section_update(
+                section=section,
+                body=body,
+                state=Section.State.ANSWERED,
+                na_reason="",
+                base_version=section.version,
+                edited_by=author,
+            )
+            written += 1
+        if written:
+            self.stdout.write(f"Wrote {written} sections of {DESIGN_TITLE}.")
+        design.refresh_from_db()
+        return design
+
+    def _run_extension(self, module_name: str, **kwargs: Any) -> None:
+        if importlib.util.find_spec(module_name) is None:
+            return
+        seed = importlib.import_module(module_name).seed
+        kwargs["stdout"] = self.stdout
+        parameters = inspect.signature(seed).parameters
+        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+            kwargs = {name: value for name, value in kwargs.items() if name in parameters}
+        seed(**kwargs)
+
+    def _print_sign_in(self, design: Design) -> None:
+        site = settings.SITE_URL.rstrip("/")
+        self.stdout.write(
+            self.style.SUCCESS(
+                "\nDemo data is ready.\n"
+                f"  Sign in at {site}/accounts/login/ with:\n"
+                "    alice / demo  (author, owner of the Platform team)\n"
+                "    bob   / demo  (reviewer, member of Platform)\n"
+                "    carol / demo  (reviewer, not in the team)\n"
+                f"  The design: {site}{design.get_absolute_url()}\n"
+            )
+        )
