@@ -1,1 +1,254 @@
-"""Reviews: review requests, comments, verdicts."""
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from designs.models import Design, Section
+
+
+class ReviewRequest(models.Model):
+    """``reviewer`` was asked to review ``design``. Asking again bumps ``requested_at``."""
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="review_requests")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    message = models.TextField(blank=True, max_length=2000)
+    requested_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["design", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["design", "reviewer"], name="review_request_unique"),
+        ]
+        indexes = [models.Index(fields=["reviewer", "-requested_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} reviews {self.design}"
+
+
+class Comment(models.Model):
+    """A comment on a section. Top-level comments start threads; replies are one level deep.
+
+    A top-level comment may be an issue (open, fixed or dropped). ``section_version`` is the
+    section's version when the comment was written: a newer section makes it outdated.
+    """
+
+    class IssueStatus(models.TextChoices):
+        NONE = "", "Not an issue"
+        OPEN = "open", "Open"
+        FIXED = "fixed", "Fixed"
+        DROPPED = "dropped", "Dropped"
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="comments")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_comments"
+    )
+    body = models.TextField(blank=True)
+    # Rendered, sanitised HTML with mentions linked: page views never render Markdown.
+    body_html = models.TextField(blank=True)
+    section_version = models.PositiveIntegerField()
+    issue_status = models.CharField(
+        max_length=10, choices=IssueStatus.choices, default=IssueStatus.NONE, blank=True
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(issue_status__in=["", "open", "fixed", "dropped"]),
+                name="comment_issue_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(parent__isnull=True)
+                | (models.Q(issue_status="") & models.Q(resolved_at__isnull=True)),
+                name="comment_reply_is_plain",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["design", "section", "created_at"]),
+            models.Index(
+                fields=["design", "issue_status"],
+                name="comment_open_issues",
+                condition=models.Q(issue_status="open"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} by {self.author_id} on {self.section_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("designs:detail", args=[self.design_id]) + f"#comment-{self.pk}"
+
+    @property
+    def is_issue(self) -> bool:
+        return bool(self.issue_status)
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class IssueChange(models.Model):
+    """One status change of an issue: who moved it from what to what, and when."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="issue_changes")
+    from_status = models.CharField(max_length=10, choices=Comment.IssueStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=Comment.IssueStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.comment_id}: {self.from_status or 'new'} -> {self.to_status}"
+
+
+class Verdict(models.Model):
+    class Kind(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        REQUEST_CHANGES = "request_changes", "Changes requested"
+        COMMENT = "comment", "Commented"
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="verdicts")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verdicts"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    summary = models.TextField(blank=True)
+    summary_html = models.TextField(blank=True)
+    # The design's revision the verdict was given on: {section key: section version}.
+    revision = models.JSONField(default=dict)
+    # An approval goes stale when a section changes after it.
+    stale_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["approve", "request_changes", "comment"]),
+                name="verdict_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stale_at__isnull=True) | models.Q(kind="approve"),
+                name="verdict_only_approvals_go_stale",
+            ),
+        ]
+        indexes = [models.Index(fields=["design", "reviewer", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id} {self.kind} {self.design_id}"
+
+    @property
+    def is_stale(self) -> bool:
+        return self.stale_at is not None
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        REVIEW_REQUESTED = "review_requested", "Review requested"
+        COMMENT = "comment", "New comment"
+        REPLY = "reply", "New reply"
+        ISSUE_CHANGED = "issue_changed", "Issue status changed"
+        VERDICT = "verdict", "Verdict given"
+        MENTION = "mention", "Mention"
+        APPROVAL_STALE = "approval_stale", "Approval went stale"
+
+    class EmailStatus(models.TextChoices):
+        NONE = "", "Not emailed"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped (settings)"
+        FAILED = "failed", "Failed"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="+")
+    section = models.ForeignKey(
+        Section, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.CharField(max_length=300)
+    excerpt = models.TextField(blank=True)
+    # Path of the exact place on the design page, e.g. /designs/3/#section-how-to-scale-the-db
+    url = models.CharField(max_length=500)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(
+        max_length=10, choices=EmailStatus.choices, default=EmailStatus.NONE, blank=True
+    )
+    email_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(
+                fields=["recipient"],
+                name="notification_unread",
+                condition=models.Q(read_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationSettings(models.Model):
+    """Which events a user is emailed about. No row means every event is emailed."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    email_enabled = models.BooleanField("email me at all", default=True)
+    email_review_requested = models.BooleanField("a review is requested from me", default=True)
+    email_comment = models.BooleanField("new comments and replies", default=True)
+    email_issue_changed = models.BooleanField("issue status changes", default=True)
+    email_verdict = models.BooleanField("verdicts on my designs", default=True)
+    email_mention = models.BooleanField("someone mentions me", default=True)
+    email_approval_stale = models.BooleanField("my approval went stale", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "notification settings"
+
+    def __str__(self) -> str:
+        return f"Notification settings of {self.user_id}"

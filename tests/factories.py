@@ -57,3 +57,22 @@ def make_design(*, team: Team | None = None, author: User | None = None, **kwarg
         author = team.created_by
     kwargs.setdefault("title", "A design")
     return design_services.design_create(team=team, created_by=author, **kwargs)
+
+
+def request_review(*, design: Design, reviewer: User, requested_by: User | None = None):
+    """A review requested the way a team member requests one."""
+    from reviews import services as review_services
+
+    return review_services.review_request(
+        design=design, reviewer=reviewer, requested_by=requested_by or design.created_by
+    )
+
+
+def add_comment(*, section, author: User, body: str = "Looks fine.", raise_issue: bool = False):
+    """A comment on ``section`` written through the service (rendered, notifications sent)."""
+    from reviews import services as review_services
+
+    section.design  # noqa: B018 - loads the design once for the service
+    return review_services.comment_add(
+        section=section, author=author, body=body, raise_issue=raise_issue
+    )

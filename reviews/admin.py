@@ -1,0 +1,51 @@
+from django.contrib import admin
+
+from reviews.models import (
+    Comment,
+    IssueChange,
+    Notification,
+    NotificationSettings,
+    ReviewRequest,
+    Verdict,
+)
+
+
+@admin.register(ReviewRequest)
+class ReviewRequestAdmin(admin.ModelAdmin):
+    list_display = ["design", "reviewer", "requested_by", "requested_at"]
+    raw_id_fields = ["design", "reviewer", "requested_by"]
+
+
+class IssueChangeInline(admin.TabularInline):
+    model = IssueChange
+    extra = 0
+    raw_id_fields = ["changed_by"]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["pk", "design", "section", "author", "issue_status", "created_at"]
+    list_filter = ["issue_status"]
+    raw_id_fields = ["design", "section", "parent", "author", "resolved_by"]
+    readonly_fields = ["body_html"]
+    inlines = [IssueChangeInline]
+
+
+@admin.register(Verdict)
+class VerdictAdmin(admin.ModelAdmin):
+    list_display = ["design", "reviewer", "kind", "stale_at", "created_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["design", "reviewer"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "kind", "text", "read_at", "email_status", "created_at"]
+    list_filter = ["kind", "email_status"]
+    raw_id_fields = ["recipient", "actor", "design", "section", "comment"]
+
+
+@admin.register(NotificationSettings)
+class NotificationSettingsAdmin(admin.ModelAdmin):
+    list_display = ["user", "email_enabled"]
+    raw_id_fields = ["user"]
