@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",
     "accounts",
     "designs",
     "reviews",
@@ -191,6 +192,7 @@ CRIT_HISTORY_FOLD_SECONDS = env.int("CRIT_HISTORY_FOLD_SECONDS", default=5 * 60)
 CRIT_SECTION_BODY_MAX_BYTES = 200_000
 CRIT_COMMENT_BODY_MAX_BYTES = 50_000
 CRIT_TITLE_MAX_CHARS = 200
+CRIT_API_WRITES_PER_MINUTE = env.int("CRIT_API_WRITES_PER_MINUTE", default=120)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 
 # Plain lines while developing, one JSON object per line in production (LOG_FORMAT overrides).

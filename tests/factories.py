@@ -76,3 +76,10 @@ def add_comment(*, section, author: User, body: str = "Looks fine.", raise_issue
     return review_services.comment_add(
         section=section, author=author, body=body, raise_issue=raise_issue
     )
+
+
+def make_api_token(*, user: User, name: str = "tests") -> str:
+    """A personal API token issued through the service; returns the secret to send."""
+    from api import services as api_services
+
+    return api_services.token_create(user=user, name=name).secret

@@ -1,0 +1,133 @@
+"""Designs and their sections, over the same services and selectors as the pages."""
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from api.v1 import errors
+from api.v1.errors import ErrorOut, TooLargeOut, ValidationErrorOut
+from api.v1.pagination import Page
+from api.v1.schemas import (
+    ConflictOut,
+    DesignIn,
+    DesignOut,
+    DesignSummaryOut,
+    RevisionOut,
+    SectionOut,
+    SectionPatchIn,
+    StatusName,
+    limit_bytes,
+    limit_chars,
+    section_body_limit,
+    title_limit,
+)
+from api.v1.serializers import design_data, design_summary_data, revision_data, section_data
+from designs import selectors, services
+
+router = Router(tags=["designs"])
+
+
+class DesignFilters(Schema):
+    team: int | None = None
+    status: StatusName | None = None
+
+
+def _design_response(user, design_id: int) -> dict:
+    access = selectors.design_get_for(user, design_id)
+    sections = list(selectors.design_sections(design=access.design))
+    return design_data(access.design, can_edit=access.can_edit, sections=sections)
+
+
+@router.get("/designs", response=list[DesignSummaryOut], summary="Designs I can see")
+@paginate(Page, serialize=design_summary_data)
+def design_list(request: HttpRequest, filters: Query[DesignFilters]):
+    """Newest edit first; filter by `team` (id) and `status`."""
+    return selectors.design_list(
+        fetched_by=request.auth,  # type: ignore[attr-defined]
+        team_id=filters.team,
+        status=filters.status,
+    )
+
+
+@router.post(
+    "/designs",
+    response={201: DesignOut, 413: TooLargeOut, 422: ValidationErrorOut},
+    summary="Create a design",
+)
+def design_create(request: HttpRequest, payload: DesignIn):
+    """From a template (the default checklist unless `template_id` is given), in one of
+    the caller's teams."""
+    user = request.auth  # type: ignore[attr-defined]
+    limit_chars(payload.title, field="title", limit=title_limit())
+    team = selectors.teams_for_new_design(fetched_by=user).filter(pk=payload.team_id).first()
+    if team is None:
+        raise errors.validation_error("team_id", "No such team among yours.")
+    template = None
+    if payload.template_id is not None:
+        templates = selectors.template_list(fetched_by=user)
+        template = templates.filter(pk=payload.template_id).first()
+        if template is None:
+            raise errors.validation_error("template_id", "No such template.")
+    try:
+        design = services.design_create(
+            team=team,
+            title=payload.title,
+            summary=payload.summary,
+            template=template,
+            created_by=user,
+        )
+    except ValidationError as exc:
+        raise errors.from_django(exc, rename={"template": "template_id"}) from exc
+    return Status(201, _design_response(user, design.pk))
+
+
+@router.get(
+    "/designs/{design_id}",
+    response={200: DesignOut, 404: ErrorOut},
+    summary="A design with its sections",
+)
+def design_detail(request: HttpRequest, design_id: int):
+    return _design_response(request.auth, design_id)  # type: ignore[attr-defined]
+
+
+@router.patch(
+    "/designs/{design_id}/sections/{key}",
+    response={
+        200: SectionOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ConflictOut,
+        413: TooLargeOut,
+        422: ValidationErrorOut,
+    },
+    summary="Save a section",
+)
+def section_update(request: HttpRequest, design_id: int, key: str, payload: SectionPatchIn):
+    """Saves only if nobody saved the section since `base_version`; otherwise 409 with the
+    section as saved now in `current`. Text is stored and returned exactly as sent."""
+    user = request.auth  # type: ignore[attr-defined]
+    limit_bytes(payload.body, field="body", limit=section_body_limit())
+    _, section = selectors.section_get_for(user, design_id, key, for_edit=True)
+    saved = services.section_update(
+        section=section,
+        body=section.body if payload.body is None else payload.body,
+        state=payload.state,
+        na_reason=payload.na_reason,
+        base_version=payload.base_version,
+        edited_by=user,
+    )
+    return section_data(saved)
+
+
+@router.get(
+    "/designs/{design_id}/sections/{key}/revisions",
+    response={200: list[RevisionOut], 404: ErrorOut},
+    summary="A section's history",
+)
+@paginate(Page, serialize=revision_data)
+def section_revisions(request: HttpRequest, design_id: int, key: str):
+    """Every save, newest first, with the whole text at that version."""
+    _, section = selectors.section_get_for(request.auth, design_id, key)  # type: ignore[attr-defined]
+    return selectors.section_revisions(section=section)

@@ -1,0 +1,187 @@
+"""Request and response shapes. Text comes back exactly as it was stored."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from django.conf import settings
+from ninja import Schema
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
+
+from api.v1.errors import PayloadTooLarge
+
+
+def _valid_unicode(value: str) -> str:
+    # JSON can carry lone surrogates ("\ud800"); they are not text and cannot be stored.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise PydanticCustomError(
+            "unicode", "Text must be valid Unicode (no unpaired surrogates)."
+        ) from exc
+    return value
+
+
+def _untrimmed(value: str) -> str:
+    # Crit trims these fields; refuse rather than silently change what was sent.
+    if value != value.strip():
+        raise PydanticCustomError("whitespace", "Remove the leading and trailing whitespace.")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_valid_unicode)]
+Line = Annotated[str, AfterValidator(_valid_unicode), AfterValidator(_untrimmed)]
+
+
+def limit_bytes(value: str | None, *, field: str, limit: int) -> None:
+    if value is None:
+        return
+    size = len(value.encode("utf-8"))
+    if size > limit:
+        raise PayloadTooLarge(field=field, limit=limit, unit="bytes", size=size)
+
+
+def limit_chars(value: str | None, *, field: str, limit: int) -> None:
+    if value is not None and len(value) > limit:
+        raise PayloadTooLarge(field=field, limit=limit, unit="characters", size=len(value))
+
+
+def section_body_limit() -> int:
+    return settings.CRIT_SECTION_BODY_MAX_BYTES
+
+
+def title_limit() -> int:
+    return settings.CRIT_TITLE_MAX_CHARS
+
+
+# People and teams ------------------------------------------------------------------------
+
+
+class UserRef(Schema):
+    id: int
+    username: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    email: str
+    display_name: str
+    auth: Literal["token", "session"]
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    member_count: int
+
+
+class TeamIn(Schema):
+    name: Line = Field(description="Unique (ignoring case); at most 100 characters.")
+
+
+class MemberIn(Schema):
+    username: Line = Field(description="Username or email of an existing user.")
+    role: Literal["owner", "member"] = "member"
+
+
+class MemberOut(Schema):
+    user: UserRef
+    role: str
+
+
+class TeamRef(Schema):
+    id: int
+    name: str
+
+
+# Designs ---------------------------------------------------------------------------------
+
+StatusName = Literal["draft", "in_review", "approved", "changes_requested"]
+StateName = Literal["empty", "draft", "answered", "not_applicable"]
+
+
+class Coverage(Schema):
+    percent: int
+    covered: int
+    total: int
+
+
+class SectionOut(Schema):
+    key: str
+    position: int
+    title: str
+    guidance: str
+    body: str
+    html: str = Field(description="The body rendered from Markdown and sanitised.")
+    state: StateName
+    na_reason: str
+    version: int
+    updated_at: datetime
+    updated_by: str | None
+
+
+class DesignSummaryOut(Schema):
+    id: int
+    title: str
+    summary: str
+    status: StatusName
+    team: TeamRef
+    coverage: Coverage
+    last_edited_at: datetime
+    last_edited_by: str
+
+
+class DesignOut(DesignSummaryOut):
+    created_by: str
+    created_at: datetime
+    can_edit: bool
+    sections: list[SectionOut]
+
+
+class DesignIn(Schema):
+    team_id: int
+    title: Line = Field(
+        description="At most 200 characters (413 above).",
+        json_schema_extra={"maxLength": 200},
+    )
+    summary: Line = Field("", description="At most 2,000 characters.")
+    template_id: int | None = Field(None, description="Defaults to the default checklist.")
+
+
+class SectionPatchIn(Schema):
+    body: Text | None = Field(
+        None,
+        description=(
+            "Markdown, stored exactly as sent. At most 200,000 bytes of UTF-8 (413 above). "
+            "Control characters other than tab, newline and carriage return are refused (422). "
+            "Omitted: the body stays as it is."
+        ),
+        json_schema_extra={"x-max-bytes": 200_000},
+    )
+    state: StateName | None = Field(
+        None,
+        description=(
+            "Omitted: keeps the state (an empty section with a body becomes draft). "
+            "not_applicable needs na_reason; answered needs a body."
+        ),
+    )
+    na_reason: Line | None = Field(None, description="Why the section does not apply.")
+    base_version: int = Field(
+        ge=0, description="The version you edited; 409 if the section was saved since."
+    )
+
+
+class ConflictOut(Schema):
+    detail: str
+    current: SectionOut
+
+
+class RevisionOut(Schema):
+    version: int
+    body: str
+    state: StateName
+    na_reason: str
+    author: str
+    restored_from: int | None
+    created_at: datetime

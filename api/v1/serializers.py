@@ -1,0 +1,75 @@
+"""Model rows to the plain data the response schemas describe. Each function reads only
+what its caller already loaded (see the select_related in the selectors), so a list costs
+the same number of queries whatever its length."""
+
+from typing import Any
+
+from accounts.models import Team, User
+from designs.models import Design, Revision, Section
+
+
+def user_ref(user: User) -> dict[str, Any]:
+    return {"id": user.pk, "username": user.username}
+
+
+def team_ref(team: Team) -> dict[str, Any]:
+    return {"id": team.pk, "name": team.name}
+
+
+def team_data(team: Team) -> dict[str, Any]:
+    return {"id": team.pk, "name": team.name, "member_count": team.member_count}  # type: ignore[attr-defined]
+
+
+def section_data(section: Section) -> dict[str, Any]:
+    return {
+        "key": section.key,
+        "position": section.position,
+        "title": section.title,
+        "guidance": section.guidance,
+        "body": section.body,
+        "html": section.body_html,
+        "state": section.state,
+        "na_reason": section.na_reason,
+        "version": section.version,
+        "updated_at": section.updated_at,
+        "updated_by": section.updated_by.username if section.updated_by else None,
+    }
+
+
+def design_summary_data(design: Design) -> dict[str, Any]:
+    return {
+        "id": design.pk,
+        "title": design.title,
+        "summary": design.summary,
+        "status": design.status,
+        "team": team_ref(design.team),
+        "coverage": {
+            "percent": design.coverage_percent,
+            "covered": design.covered_count,
+            "total": design.section_count,
+        },
+        "last_edited_at": design.last_edited_at,
+        "last_edited_by": design.last_edited_by.username,
+    }
+
+
+def design_data(design: Design, *, can_edit: bool, sections: list[Section]) -> dict[str, Any]:
+    return {
+        **design_summary_data(design),
+        "created_by": design.created_by.username,
+        "created_at": design.created_at,
+        "can_edit": can_edit,
+        "sections": [section_data(s) for s in sections],
+    }
+
+
+def revision_data(revision: Revision) -> dict[str, Any]:
+    return {
+        "version": revision.version,
+        "body": revision.body,
+        "state": revision.state,
+        "na_reason": revision.na_reason,
+        "author": revision.author.username,
+        "restored_from": revision.restored_from,
+        "created_at": revision.created_at,
+    }
