@@ -10,5 +10,6 @@ urlpatterns = [
     path("teams/", include("accounts.team_urls")),
     path("accounts/tokens/", include("api.urls")),
     path("api/v1/", include("api.v1.urls")),
+    path("", include("exports.urls")),
     path("", include("designs.urls")),
 ]
