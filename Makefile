@@ -41,7 +41,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
-	$(BIN)/mypy accounts designs reviews exports api config
+	$(BIN)/mypy accounts designs reviews exports api config demo
 
 format: install
 	$(BIN)/ruff check --fix .

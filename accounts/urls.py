@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
 from accounts import views
 
@@ -19,7 +19,7 @@ urlpatterns = [
         "password/",
         auth_views.PasswordChangeView.as_view(
             template_name="accounts/password_change.html",
-            success_url="/accounts/password/done/",
+            success_url=reverse_lazy("accounts:password_change_done"),
         ),
         name="password_change",
     ),

@@ -71,13 +71,14 @@ def team_detail(request: HtmxHttpRequest, team_id: int) -> HttpResponse:
     return _render_team(request, team, MemberAddForm())
 
 
-def _render_team(request, team, form, status=200) -> HttpResponse:
+def _render_team(request, team, form, status=200, notice: str = "") -> HttpResponse:
     role = selectors.team_role_of(team=team, user=request.user)
     context = {
         "team": team,
         "memberships": selectors.team_memberships(team=team),
         "is_owner": role == "owner",
         "form": form,
+        "notice": notice,
     }
     template = "accounts/team_detail.html"
     if request.htmx:
@@ -104,10 +105,11 @@ def team_member_add(request: HtmxHttpRequest, team_id: int) -> HttpResponse:
             form.errors.clear()
             form.add_error("identifier", exc.message_dict.get("user", exc.messages))
         else:
-            messages.success(request, f"{membership.user.username} is now a {membership.role}.")
+            notice = f"{membership.user.username} is now a {membership.role} of {team.name}."
             if not request.htmx:
+                messages.success(request, notice)
                 return redirect(team)
-            form = MemberAddForm()
+            return _render_team(request, team, MemberAddForm(), notice=notice)
     status = 400 if form.errors else 200
     return _render_team(request, team, form, status)
 

@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.http import HtmxHttpRequest
@@ -32,9 +34,11 @@ def _edit_access(request: HtmxHttpRequest, design_id: int, key: str | None = Non
         raise PermissionDenied(str(exc)) from exc
 
 
-@login_required
 @require_GET
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # The sign-in page is the front door; no "?next=/" needed for the home page.
+        return redirect(settings.LOGIN_URL)
     teams = selectors.teams_for_new_design(fetched_by=request.user)
     team_id = request.GET.get("team") or None
     status = request.GET.get("status") or None
@@ -162,7 +166,7 @@ def _section_response(
 ) -> HttpResponse:
     """An htmx request gets the section's fragment; a plain one gets the whole page."""
     if not request.htmx:
-        if partial == "section-card":
+        if partial in ("section-card", "section-saved"):
             return redirect(section.get_absolute_url())
         return _render_page(
             request,
@@ -267,7 +271,13 @@ def section_edit(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResp
         )
     if not request.htmx:
         messages.success(request, f"Saved “{saved.title}” (version {saved.version}).")
-    return _section_response(request, access, saved, partial="section-card")
+        return redirect(saved.get_absolute_url())
+    # Coverage and the last edit changed: the fragment also refreshes them out of band.
+    access.design.refresh_from_db(
+        fields=["covered_count", "section_count", "last_edited_at", "last_edited_by", "status"]
+    )
+    saved.design = access.design
+    return _section_response(request, access, saved, partial="section-saved")
 
 
 @login_required
@@ -277,7 +287,8 @@ def section_preview(request: HtmxHttpRequest, design_id: int, key: str) -> HttpR
     form = SectionForm(request.POST)
     body = request.POST.get("body", "")
     if not form.is_valid() and "body" in form.errors:
-        return HttpResponse(f'<p class="error">{form.errors["body"][0]}</p>', status=400)
+        message = format_html('<p class="error">{}</p>', form.errors["body"][0])
+        return HttpResponse(message, status=400)
     return render(
         request,
         f"{PAGE_TEMPLATE}#section-preview",

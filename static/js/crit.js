@@ -46,13 +46,19 @@
     var notice = form.querySelector(".draft-notice");
     if (draft && !form.dataset.conflict && draft.body !== body.value) {
       var original = formDraft(form);
+      var base = form.querySelector("[name=base_version]");
       body.value = draft.body;
       if (draft.state) { form.querySelector("[name=state]").value = draft.state; }
       if (draft.na_reason) { form.querySelector("[name=na_reason]").value = draft.na_reason; }
+      // Keep the version the draft was written against: if the section changed since, the
+      // save is refused and shows both texts instead of silently overwriting the newer one.
+      var stale = base && draft.base_version !== "" && draft.base_version !== base.value;
+      if (stale) { base.value = draft.base_version; }
       toggleReason(form);
       if (notice) {
         notice.textContent = "Restored your unsaved draft from " +
-          new Date(draft.saved_at).toLocaleString() + ". ";
+          new Date(draft.saved_at).toLocaleString() + ". " +
+          (stale ? "The section was saved by someone since; saving will show both versions. " : "");
         var discard = document.createElement("button");
         discard.type = "button";
         discard.className = "link";
@@ -62,6 +68,7 @@
           body.value = original.body;
           form.querySelector("[name=state]").value = original.state;
           form.querySelector("[name=na_reason]").value = original.na_reason;
+          if (base) { base.value = original.base_version; }
           toggleReason(form);
           notice.hidden = true;
         });
@@ -126,13 +133,15 @@
     form.requestSubmit(form.querySelector("[data-save]"));
   });
 
-  // A successful save or a cancel ends the draft; a refused one (409/400) keeps it.
+  // A successful save ends the draft; a refused one (409/400) keeps it, and so does a
+  // preview. Cancelling drops it, except on the conflict screen where it is the only copy.
   document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.detail.elt.closest && event.detail.elt.closest("form.section-editor");
+    var elt = event.detail.elt;
+    var form = elt.closest && elt.closest("form.section-editor");
     var xhr = event.detail.xhr;
-    if (!form || !xhr || xhr.status !== 200) { return; }
-    var isPreview = event.detail.requestConfig && /\/preview\/$/.test(event.detail.requestConfig.path);
-    if (!isPreview) { dropDraft(form.dataset.draftKey); }
+    var config = event.detail.requestConfig;
+    if (!form || !xhr || xhr.status !== 200 || !config || config.verb !== "post") { return; }
+    if (!/\/preview\/$/.test(config.path)) { dropDraft(form.dataset.draftKey); }
   });
   document.addEventListener("click", function (event) {
     var cancel = event.target.closest("[data-cancel]");
