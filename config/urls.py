@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("teams/", include("accounts.team_urls")),
+    path("reviews/", include("reviews.urls")),
     path("accounts/tokens/", include("api.urls")),
     path("api/v1/", include("api.v1.urls")),
     path("", include("exports.urls")),

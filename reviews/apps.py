@@ -6,6 +6,17 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Reviews"
 
     def ready(self) -> None:
-        from reviews import receivers
+        from designs import page
+        from reviews import page_panels, receivers
 
         del receivers  # imported for its signal receivers
+        page.register(
+            page="design",
+            loader=page_panels.design_page_loader,
+            panels=page_panels.DESIGN_PANELS,
+        )
+        page.register(
+            page="dashboard",
+            loader=page_panels.dashboard_loader,
+            panels=page_panels.DASHBOARD_PANELS,
+        )

@@ -17,7 +17,14 @@ from accounts.models import Membership, User
 from designs.models import Design, Section
 from designs.selectors import DesignAccess, design_get_for
 from reviews import rules
-from reviews.models import Comment, IssueChange, Notification, ReviewRequest, Verdict
+from reviews.models import (
+    Comment,
+    IssueChange,
+    Notification,
+    NotificationSettings,
+    ReviewRequest,
+    Verdict,
+)
 
 # Access ------------------------------------------------------------------------------------
 
@@ -134,6 +141,7 @@ class ReviewerRow:
     user: User
     request: ReviewRequest
     latest_verdict: Verdict | None
+    is_member: bool = False
 
 
 @dataclass
@@ -215,6 +223,7 @@ def design_review(
         .select_related("user")
         .order_by("user__username")
     ]
+    member_ids = {m.pk for m in members}
     open_issues = [
         (section, thread)
         for section in sections
@@ -225,7 +234,12 @@ def design_review(
     my_verdict = latest.get(viewer.pk)
     return DesignReview(
         reviewers=[
-            ReviewerRow(user=r.reviewer, request=r, latest_verdict=latest.get(r.reviewer_id))
+            ReviewerRow(
+                user=r.reviewer,
+                request=r,
+                latest_verdict=latest.get(r.reviewer_id),
+                is_member=r.reviewer_id in member_ids,
+            )
             for r in requests
         ],
         team_members=members,
@@ -290,6 +304,10 @@ def notification_unread_count(*, user: User) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notification_settings_for(*, user: User) -> NotificationSettings | None:
+    return NotificationSettings.objects.filter(user=user).first()
 
 
 def notification_get_for(user: User, notification_id: int) -> Notification:

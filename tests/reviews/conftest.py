@@ -18,3 +18,9 @@ def reviewed(design, alice, bob):
 
 def section_of(design, position: int = 1):
     return design.sections.select_related("design").get(position=position)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Users are created in almost every test here; real hashing would dominate the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

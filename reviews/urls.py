@@ -1,0 +1,27 @@
+from django.urls import path
+
+from reviews import views
+
+app_name = "reviews"
+
+comment = "comments/<int:comment_id>/"
+
+urlpatterns = [
+    path("designs/<int:design_id>/request/", views.review_request, name="request"),
+    path("designs/<int:design_id>/verdict/", views.verdict_submit, name="verdict"),
+    path(
+        "designs/<int:design_id>/sections/<slug:key>/comments/",
+        views.comment_add,
+        name="comment_add",
+    ),
+    path(comment + "reply/", views.comment_reply, name="comment_reply"),
+    path(comment + "edit/", views.comment_edit, name="comment_edit"),
+    path(comment + "delete/", views.comment_delete, name="comment_delete"),
+    path(comment + "issue/", views.issue_status_change, name="issue_status"),
+    path(comment + "resolve/", views.thread_resolve, name="thread_resolve"),
+    path("notifications/", views.inbox, name="inbox"),
+    path("notifications/read-all/", views.notifications_read_all, name="read_all"),
+    path("notifications/settings/", views.notification_settings, name="settings"),
+    path("notifications/<int:notification_id>/read/", views.notification_read, name="read"),
+    path("notifications/<int:notification_id>/open/", views.notification_open, name="open"),
+]

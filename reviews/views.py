@@ -1,0 +1,355 @@
+"""Review pages and actions. Every action is a POST that works as a plain form (redirecting
+back to the section) and, with htmx, answers with the section's threads."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.selectors import user_find
+from config.http import HtmxHttpRequest
+from designs import selectors as design_selectors
+from designs.selectors import DesignAccess
+from reviews import selectors, services
+from reviews.forms import (
+    CommentForm,
+    IssueStatusForm,
+    NotificationSettingsForm,
+    ReplyForm,
+    ResolveForm,
+    ReviewRequestForm,
+    VerdictForm,
+)
+from reviews.models import Comment, NotificationSettings
+
+PANELS = "reviews/design_panels.html"
+
+
+def _messages_of(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _refuse(
+    request: HtmxHttpRequest, message: str, *, status: int, back: str | None = None
+) -> HttpResponse:
+    """A clear refusal: 400 for input that cannot work, 403 for an action not allowed."""
+    return render(
+        request, "reviews/refused.html", {"message": message, "back": back}, status=status
+    )
+
+
+def _section_url(access: DesignAccess, key: str) -> str:
+    return f"{access.design.get_absolute_url()}#section-{key}"
+
+
+def _threads_response(
+    request: HtmxHttpRequest,
+    access: DesignAccess,
+    key: str,
+    *,
+    status: int = 200,
+    error: str = "",
+    error_for: int | str | None = None,
+    draft: str = "",
+) -> HttpResponse:
+    """An htmx request gets the section's threads (plus the counts, the issue summary and
+    the status, swapped out of band); a plain one is sent back to the section."""
+    if not request.htmx:
+        if error:
+            return _refuse(request, error, status=status, back=_section_url(access, key))
+        return redirect(_section_url(access, key))
+    sections = list(design_selectors.design_sections(design=access.design))
+    review = selectors.design_review(
+        design=access.design, sections=sections, viewer=request.user, is_member=access.is_member
+    )
+    section = next(s for s in sections if s.key == key)
+    access.design.refresh_from_db(fields=["status"])
+    context = {
+        "design": access.design,
+        "access": access,
+        "section": section,
+        "review": review,
+        "oob": True,
+        "error": error,
+        "error_for": error_for,
+        "draft": draft,
+    }
+    return render(request, f"{PANELS}#threads-response", context, status=status)
+
+
+def _comment_access(request: HtmxHttpRequest, comment_id: int) -> tuple[DesignAccess, Comment]:
+    return selectors.comment_get_for(request.user, comment_id)
+
+
+def _refusal(
+    request: HtmxHttpRequest, access: DesignAccess, key: str, exc: Exception, **extra
+) -> HttpResponse:
+    if isinstance(exc, PermissionError):
+        return _refuse(request, str(exc), status=403, back=_section_url(access, key))
+    assert isinstance(exc, ValidationError)
+    return _threads_response(request, access, key, status=400, error=_messages_of(exc), **extra)
+
+
+# Comments ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def comment_add(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResponse:
+    access, section = design_selectors.section_get_for(request.user, design_id, key)
+    form = CommentForm(request.POST)
+    draft = request.POST.get("body", "")
+    if not form.is_valid():
+        return _threads_response(
+            request,
+            access,
+            key,
+            status=400,
+            error="Write something first.",
+            error_for="new",
+            draft=draft,
+        )
+    try:
+        services.comment_add(
+            section=section,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            raise_issue=form.cleaned_data["raise_issue"],
+        )
+    except (ValidationError, PermissionError) as exc:
+        return _refusal(request, access, key, exc, error_for="new", draft=draft)
+    return _threads_response(request, access, key)
+
+
+@login_required
+@require_POST
+def comment_reply(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
+    access, parent = _comment_access(request, comment_id)
+    key = parent.section.key
+    form = ReplyForm(request.POST)
+    draft = request.POST.get("body", "")
+    if not form.is_valid():
+        return _threads_response(
+            request,
+            access,
+            key,
+            status=400,
+            error="Write something first.",
+            error_for=parent.pk,
+            draft=draft,
+        )
+    try:
+        services.comment_reply(parent=parent, author=request.user, body=form.cleaned_data["body"])
+    except (ValidationError, PermissionError) as exc:
+        return _refusal(request, access, key, exc, error_for=parent.pk, draft=draft)
+    return _threads_response(request, access, key)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_edit(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
+    access, comment = _comment_access(request, comment_id)
+    key = comment.section.key
+    if comment.author_id != request.user.pk:
+        return _refuse(
+            request,
+            "Only the comment's author can edit it.",
+            status=403,
+            back=_section_url(access, key),
+        )
+    form = ReplyForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.comment_edit(
+                comment=comment, edited_by=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            form.add_error("body", exc)
+        except PermissionError as exc:
+            return _refuse(request, str(exc), status=403, back=_section_url(access, key))
+        else:
+            return _threads_response(request, access, key)
+    context = {
+        "design": access.design,
+        "access": access,
+        "comment": comment,
+        "form": form,
+        "back": _section_url(access, key),
+    }
+    status = 400 if form.errors else 200
+    if request.htmx:
+        return render(request, "reviews/comment_edit.html#comment-editor", context, status=status)
+    return render(request, "reviews/comment_edit.html", context, status=status)
+
+
+@login_required
+@require_POST
+def comment_delete(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
+    access, comment = _comment_access(request, comment_id)
+    key = comment.section.key
+    try:
+        services.comment_delete(comment=comment, deleted_by=request.user)
+    except (ValidationError, PermissionError) as exc:
+        return _refusal(request, access, key, exc)
+    return _threads_response(request, access, key)
+
+
+@login_required
+@require_POST
+def issue_status_change(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
+    access, comment = _comment_access(request, comment_id)
+    key = comment.section.key
+    form = IssueStatusForm(request.POST)
+    if not form.is_valid():
+        return _refuse(
+            request,
+            "Choose open, fixed or dropped.",
+            status=400,
+            back=_section_url(access, key),
+        )
+    try:
+        services.issue_status_change(
+            comment=comment, to_status=form.cleaned_data["status"], changed_by=request.user
+        )
+    except PermissionError as exc:
+        return _refuse(request, str(exc), status=403, back=_section_url(access, key))
+    except ValidationError as exc:
+        return _refuse(request, _messages_of(exc), status=400, back=_section_url(access, key))
+    return _threads_response(request, access, key)
+
+
+@login_required
+@require_POST
+def thread_resolve(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
+    access, comment = _comment_access(request, comment_id)
+    key = comment.section.key
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        return _refuse(request, "Say whether to resolve or unresolve.", status=400)
+    try:
+        services.thread_resolve(
+            comment=comment, resolved_by=request.user, resolved=bool(form.cleaned_data["resolved"])
+        )
+    except PermissionError as exc:
+        return _refuse(request, str(exc), status=403, back=_section_url(access, key))
+    except ValidationError as exc:
+        return _refuse(request, _messages_of(exc), status=400, back=_section_url(access, key))
+    return _threads_response(request, access, key)
+
+
+# Review requests and verdicts --------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def review_request(request: HtmxHttpRequest, design_id: int) -> HttpResponse:
+    access = design_selectors.design_get_for(request.user, design_id)
+    back = access.design.get_absolute_url() + "#review-panel"
+    form = ReviewRequestForm(request.POST)
+    if not form.is_valid():
+        return _refuse(request, "Give the reviewer's username or email.", status=400, back=back)
+    reviewer = user_find(form.cleaned_data["reviewer"])
+    if reviewer is None:
+        return _refuse(
+            request,
+            f"Nobody here is called “{form.cleaned_data['reviewer']}”; "
+            "use their username or email address.",
+            status=400,
+            back=back,
+        )
+    try:
+        services.review_request(
+            design=access.design,
+            reviewer=reviewer,
+            requested_by=request.user,
+            message=form.cleaned_data["message"],
+        )
+    except PermissionError as exc:
+        return _refuse(request, str(exc), status=403, back=back)
+    except ValidationError as exc:
+        return _refuse(request, _messages_of(exc), status=400, back=back)
+    messages.success(request, f"Asked {reviewer.username} to review this design.")
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def verdict_submit(request: HtmxHttpRequest, design_id: int) -> HttpResponse:
+    access = design_selectors.design_get_for(request.user, design_id)
+    back = access.design.get_absolute_url() + "#review-panel"
+    form = VerdictForm(request.POST)
+    if not form.is_valid():
+        return _refuse(
+            request, "Choose approve, request changes or comment.", status=400, back=back
+        )
+    try:
+        verdict = services.verdict_submit(
+            design=access.design,
+            reviewer=request.user,
+            kind=form.cleaned_data["kind"],
+            summary=form.cleaned_data["summary"],
+        )
+    except PermissionError as exc:
+        return _refuse(request, str(exc), status=403, back=back)
+    except ValidationError as exc:
+        return _refuse(request, _messages_of(exc), status=400, back=back)
+    messages.success(request, f"Your verdict is in: {verdict.get_kind_display().lower()}.")
+    return redirect(back)
+
+
+# Notifications -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def inbox(request: HtmxHttpRequest) -> HttpResponse:
+    notifications = selectors.notification_list(fetched_by=request.user)
+    page_obj = Paginator(notifications, 30).get_page(request.GET.get("page"))
+    return render(request, "reviews/inbox.html", {"page_obj": page_obj})
+
+
+@login_required
+@require_POST
+def notification_read(request: HtmxHttpRequest, notification_id: int) -> HttpResponse:
+    notification = selectors.notification_get_for(request.user, notification_id)
+    services.notification_mark_read(notification=notification, user=request.user)
+    if request.htmx:
+        return render(request, "reviews/inbox.html#notification", {"item": notification})
+    return redirect("reviews:inbox")
+
+
+@login_required
+@require_POST
+def notification_open(request: HtmxHttpRequest, notification_id: int) -> HttpResponse:
+    notification = selectors.notification_get_for(request.user, notification_id)
+    services.notification_mark_read(notification=notification, user=request.user)
+    if not url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None):
+        return redirect("reviews:inbox")
+    return redirect(notification.url)
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HtmxHttpRequest) -> HttpResponse:
+    count = services.notifications_mark_all_read(user=request.user)
+    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
+    return redirect("reviews:inbox")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: HtmxHttpRequest) -> HttpResponse:
+    instance = selectors.notification_settings_for(user=request.user)
+    form = NotificationSettingsForm(
+        request.POST or None, instance=instance or NotificationSettings(user=request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        services.notification_settings_update(user=request.user, **form.cleaned_data)
+        messages.success(request, "Email settings saved.")
+        return redirect("reviews:settings")
+    status = 400 if form.errors else 200
+    return render(request, "reviews/notification_settings.html", {"form": form}, status=status)
