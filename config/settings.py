@@ -184,9 +184,13 @@ CELERY_TASK_TIME_LIMIT = 180
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600, "socket_connect_timeout": 2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery beat: put exports left behind by a dead worker or a down broker back in the queue.
+CELERY_BEAT_SCHEDULE = {
+    "exports-sweep": {"task": "exports.sweep", "schedule": 60.0, "options": {"expires": 55}},
+}
 
 # Crit's own knobs.
 CRIT_HISTORY_FOLD_SECONDS = env.int("CRIT_HISTORY_FOLD_SECONDS", default=5 * 60)

@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import redis
+from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -17,6 +19,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from accounts.models import User
 from designs.models import Design
@@ -62,11 +66,33 @@ def _clean_options(options: dict[str, Any]) -> dict[str, Any]:
     return {"include_review": bool(options.get("include_review", False))}
 
 
+def _broker_unreachable(app: Celery) -> bool:
+    """One ping without retries, so a request never waits on the Redis client's own
+    reconnect backoff (seconds) when the broker is down."""
+    url = str(app.conf.broker_url or "")
+    if app.conf.task_always_eager or not url.startswith(("redis://", "rediss://")):
+        return False
+    client = redis.Redis.from_url(
+        url, socket_connect_timeout=1, socket_timeout=1, retry=Retry(NoBackoff(), 0)
+    )
+    try:
+        client.ping()
+    except redis.RedisError:
+        return True
+    finally:
+        client.close()
+    return False
+
+
 def export_enqueue(*, job_id: int) -> bool:
-    """Hand the job to the broker. Never raises: with the broker down the job stays
-    queued (and says so) until the sweep enqueues it again. Returns whether it was sent."""
+    """Hand the job to the broker. Never raises and returns quickly: with the broker down
+    the job stays queued (the page says so) until the sweep enqueues it again. Returns
+    whether it was sent."""
     from exports.tasks import export_run_task
 
+    if _broker_unreachable(export_run_task.app):
+        logger.warning("broker unreachable; export job %s stays queued for the sweep", job_id)
+        return False
     try:
         export_run_task.apply_async(args=[job_id], retry=False)
     except Exception:  # the broker's errors vary by transport; none may reach the user
