@@ -1,8 +1,10 @@
 """Designs and their sections, over the same services and selectors as the pages."""
 
+from typing import Annotated
+
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -10,6 +12,8 @@ from api.v1 import errors
 from api.v1.errors import ErrorOut, TooLargeOut, ValidationErrorOut
 from api.v1.pagination import Page
 from api.v1.schemas import (
+    MAX_ID,
+    SLUG_PATTERN,
     ConflictOut,
     DesignIn,
     DesignOut,
@@ -28,13 +32,16 @@ from designs import selectors, services
 
 router = Router(tags=["designs"])
 
+DesignId = Annotated[int, Path(ge=1, le=MAX_ID)]
+SectionKey = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=100)]
+
 
 class DesignFilters(Schema):
-    team: int | None = None
+    team: int | None = Field(None, ge=1, le=MAX_ID)
     status: StatusName | None = None
 
 
-def _design_response(user, design_id: int) -> dict:
+def _design_response(user, design_id: DesignId) -> dict:
     access = selectors.design_get_for(user, design_id)
     sections = list(selectors.design_sections(design=access.design))
     return design_data(access.design, can_edit=access.can_edit, sections=sections)
@@ -88,7 +95,7 @@ def design_create(request: HttpRequest, payload: DesignIn):
     response={200: DesignOut, 404: ErrorOut},
     summary="A design with its sections",
 )
-def design_detail(request: HttpRequest, design_id: int):
+def design_detail(request: HttpRequest, design_id: DesignId):
     return _design_response(request.auth, design_id)  # type: ignore[attr-defined]
 
 
@@ -104,7 +111,9 @@ def design_detail(request: HttpRequest, design_id: int):
     },
     summary="Save a section",
 )
-def section_update(request: HttpRequest, design_id: int, key: str, payload: SectionPatchIn):
+def section_update(
+    request: HttpRequest, design_id: DesignId, key: SectionKey, payload: SectionPatchIn
+):
     """Saves only if nobody saved the section since `base_version`; otherwise 409 with the
     section as saved now in `current`. Text is stored and returned exactly as sent."""
     user = request.auth  # type: ignore[attr-defined]
@@ -127,7 +136,7 @@ def section_update(request: HttpRequest, design_id: int, key: str, payload: Sect
     summary="A section's history",
 )
 @paginate(Page, serialize=revision_data)
-def section_revisions(request: HttpRequest, design_id: int, key: str):
+def section_revisions(request: HttpRequest, design_id: DesignId, key: SectionKey):
     """Every save, newest first, with the whole text at that version."""
     _, section = selectors.section_get_for(request.auth, design_id, key)  # type: ignore[attr-defined]
     return selectors.section_revisions(section=section)

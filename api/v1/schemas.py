@@ -10,15 +10,22 @@ from pydantic_core import PydanticCustomError
 
 from api.v1.errors import PayloadTooLarge
 
+# Ids are 64-bit in the database; a larger number can only be "no such row".
+MAX_ID = 2**63 - 1
+MAX_VERSION = 2**31 - 1
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
 
 def _valid_unicode(value: str) -> str:
-    # JSON can carry lone surrogates ("\ud800"); they are not text and cannot be stored.
+    # JSON can carry lone surrogates ("\ud800") and NUL; neither is storable text.
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise PydanticCustomError(
             "unicode", "Text must be valid Unicode (no unpaired surrogates)."
         ) from exc
+    if "\x00" in value:
+        raise PydanticCustomError("nul", "Text cannot contain the NUL character (U+0000).")
     return value
 
 
@@ -140,13 +147,15 @@ class DesignOut(DesignSummaryOut):
 
 
 class DesignIn(Schema):
-    team_id: int
+    team_id: int = Field(ge=1, le=MAX_ID)
     title: Line = Field(
         description="At most 200 characters (413 above).",
         json_schema_extra={"maxLength": 200},
     )
     summary: Line = Field("", description="At most 2,000 characters.")
-    template_id: int | None = Field(None, description="Defaults to the default checklist.")
+    template_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Defaults to the default checklist."
+    )
 
 
 class SectionPatchIn(Schema):
@@ -168,7 +177,9 @@ class SectionPatchIn(Schema):
     )
     na_reason: Line | None = Field(None, description="Why the section does not apply.")
     base_version: int = Field(
-        ge=0, description="The version you edited; 409 if the section was saved since."
+        ge=0,
+        le=MAX_VERSION,
+        description="The version you edited; 409 if the section was saved since.",
     )
 
 

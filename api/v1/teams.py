@@ -1,8 +1,10 @@
 """The caller, their teams and team members."""
 
+from typing import Annotated
+
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Path, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -10,7 +12,7 @@ from accounts import selectors, services
 from api.v1 import errors
 from api.v1.errors import ErrorOut, ValidationErrorOut
 from api.v1.pagination import Page
-from api.v1.schemas import MemberIn, MemberOut, MeOut, TeamIn, TeamOut
+from api.v1.schemas import MAX_ID, MemberIn, MemberOut, MeOut, TeamIn, TeamOut
 from api.v1.serializers import team_data, user_ref
 
 router = Router(tags=["people and teams"])
@@ -46,7 +48,9 @@ def team_create(request: HttpRequest, payload: TeamIn):
     response={201: MemberOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
     summary="Add a team member",
 )
-def team_member_add(request: HttpRequest, team_id: int, payload: MemberIn):
+def team_member_add(
+    request: HttpRequest, team_id: Annotated[int, Path(ge=1, le=MAX_ID)], payload: MemberIn
+):
     """Owners only. Adding someone already in the team sets their role."""
     user = request.auth  # type: ignore[attr-defined]
     team = selectors.team_get_for(user, team_id)

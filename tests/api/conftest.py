@@ -20,6 +20,12 @@ class ApiClient(Client):
         return self.patch(path, data if data is not None else {}, "application/json", **extra)
 
 
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(settings):
+    """Users here sign in with tokens; hashing their passwords slowly only costs time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def api_for(db):
     """api_for(user) -> a JSON client authenticated with a fresh token of ``user``."""
@@ -64,3 +70,9 @@ def member_role(team):
         return MembershipFactory(team=team, user=UserFactory(username=username)).user
 
     return make
+
+
+@pytest.fixture
+def unlimited_writes(settings):
+    """For tests that write far more than a person would in a minute."""
+    settings.CRIT_API_WRITES_PER_MINUTE = 1_000_000
