@@ -1,0 +1,136 @@
+"""A whole review in the browser: request, comment, issue, changes requested, fix, approval."""
+
+import os
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import TeamFactory, UserFactory, make_design
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "pw-for-tests-1"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture
+def review_browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+def signed_in(browser, live_server, username):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(live_server.url + reverse("accounts:login"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return page
+
+
+def open_details(page, scope, text):
+    page.locator(f"{scope} summary", has_text=text).first.click()
+
+
+def test_review_journey(live_server, review_browser):
+    from playwright.sync_api import expect
+
+    alice = UserFactory(username="alice")
+    UserFactory(username="bob")
+    team = TeamFactory(name="Platform", created_by=alice)
+    design = make_design(team=team, author=alice, title="URL shortener")
+    design_url = live_server.url + design.get_absolute_url()
+    scale, security = "#threads-how-to-scale-the-db", "#threads-how-you-will-handle-security"
+
+    # alice asks bob for a review.
+    alice_page = signed_in(review_browser, live_server, "alice")
+    alice_page.goto(design_url)
+    open_details(alice_page, "#review-panel", "Request a review")
+    alice_page.fill("#request-reviewer", "bob")
+    alice_page.fill("#request-message", "Storage and scaling, please.")
+    alice_page.get_by_role("button", name="Request review").click()
+    expect(alice_page.locator(".messages")).to_contain_text("Asked bob to review")
+    expect(alice_page.locator("#design-status")).to_have_text("In review")
+
+    # bob finds it waiting for him, comments, raises an issue and requests changes.
+    bob_page = signed_in(review_browser, live_server, "bob")
+    bob_page.goto(live_server.url + reverse("designs:dashboard"))
+    bob_page.locator("#waiting-for-my-review a", has_text="URL shortener").click()
+    expect(bob_page.locator("#section-how-to-scale-the-db .section-actions")).not_to_contain_text(
+        "Edit"
+    )
+    open_details(bob_page, scale, "Comment on this section")
+    bob_page.locator(f"{scale} .comment-box textarea").fill("What about a **hot** tenant?")
+    bob_page.locator(f"{scale} .comment-box button[type=submit]").click()
+    expect(bob_page.locator(f"{scale} .comment-body")).to_contain_text("What about a hot tenant?")
+    expect(bob_page.locator("#comment-count-how-to-scale-the-db")).to_contain_text("1 comment")
+
+    open_details(bob_page, security, "Comment on this section")
+    bob_page.locator(f"{security} .comment-box textarea").fill("No rate limit on link creation.")
+    bob_page.locator(f"{security} input[name=raise_issue]").check()
+    bob_page.locator(f"{security} .comment-box button[type=submit]").click()
+    expect(bob_page.locator(f"{security} .issue-badge")).to_have_text("Issue: open")
+    expect(bob_page.locator("#issue-summary")).to_contain_text("Open issues (1)")
+
+    bob_page.locator(".verdict-form input[value=request_changes]").check()
+    bob_page.fill("#verdict-summary", "Abuse needs an answer first.")
+    bob_page.get_by_role("button", name="Submit verdict").click()
+    expect(bob_page.locator("#design-status")).to_have_text("Changes requested")
+
+    # alice replies to the issue and marks it fixed.
+    alice_page.goto(design_url)
+    expect(alice_page.locator("#design-status")).to_have_text("Changes requested")
+    open_details(alice_page, security, "Reply")
+    alice_page.locator(f"{security} .reply-box textarea").fill("Added 100 links/hour per account.")
+    alice_page.locator(f"{security} .reply-box button[type=submit]").click()
+    expect(alice_page.locator(f"{security} .reply")).to_contain_text("100 links/hour")
+    alice_page.locator(f"{security} button", has_text="Mark fixed").click()
+    expect(alice_page.locator(f"{security} .issue-badge")).to_have_text("Issue: fixed")
+    changes = alice_page.locator(f"{security} .issue-changes")
+    expect(changes).to_contain_text("alice marked it fixed")
+
+    # bob approves and the design is approved.
+    bob_page.goto(design_url)
+    bob_page.locator(".verdict-form input[value=approve]").check()
+    bob_page.get_by_role("button", name="Submit verdict").click()
+    expect(bob_page.locator("#design-status")).to_have_text("Approved")
+    alice_page.goto(design_url)
+    expect(alice_page.locator("#design-status")).to_have_text("Approved")
+    expect(alice_page.locator("#review-panel .reviewer")).to_contain_text("Approved")
+
+    # Both inboxes tell the story.
+    alice_page.goto(live_server.url + reverse("reviews:inbox"))
+    alice_inbox = alice_page.locator(".notifications")
+    expect(alice_inbox).to_contain_text("bob commented on “How to scale the DB?”")
+    expect(alice_inbox).to_contain_text("bob raised an issue on “How you will handle security”")
+    expect(alice_inbox).to_contain_text("bob requested changes on “URL shortener”")
+    expect(alice_inbox).to_contain_text("bob approved “URL shortener”")
+    expect(alice_page.locator("#nav-inbox .badge")).to_have_text("4")
+
+    bob_page.goto(live_server.url + reverse("reviews:inbox"))
+    bob_inbox = bob_page.locator(".notifications")
+    expect(bob_inbox).to_contain_text("alice asked you to review “URL shortener”")
+    expect(bob_inbox).to_contain_text("alice replied on “How you will handle security”")
+    expect(bob_inbox).to_contain_text("alice marked fixed an issue")
+
+    # Opening a notification marks it read and lands on the exact section.
+    bob_page.locator("button.notification-text", has_text="marked fixed").click()
+    bob_page.wait_for_url("**#section-how-you-will-handle-security")
+    bob_page.get_by_role("link", name="Inbox").click()
+    expect(bob_page.locator("#nav-inbox .badge")).to_have_text("2")
