@@ -18,7 +18,9 @@ PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 
 BENCH_ENV = {
-    "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crit_bench"),
+    "DATABASE_URL": os.environ.get(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crit_bench"
+    ),
     "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
     "DEBUG": "false",
     "SECRET_KEY": "bench-Kq7wVx2pLm9sTz4rNc8yHb3jGd6fEa1uQo5iWk0tRy7eXu2nPm4",
@@ -89,7 +91,7 @@ class Server:
         while time.perf_counter() < deadline:
             try:
                 request = urllib.request.Request(self.base + path, headers={"Cookie": cookie})
-                with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+                with urllib.request.urlopen(request, timeout=5) as response:
                     if response.status == 200:
                         return time.perf_counter() - self.started_at
             except OSError:
