@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.forms import MemberAddForm, SignupForm, TeamForm
-from accounts.models import User
+from accounts.models import Membership, User
 from config.http import HtmxHttpRequest
 
 
@@ -105,7 +105,8 @@ def team_member_add(request: HtmxHttpRequest, team_id: int) -> HttpResponse:
             form.errors.clear()
             form.add_error("identifier", exc.message_dict.get("user", exc.messages))
         else:
-            notice = f"{membership.user.username} is now a {membership.role} of {team.name}."
+            role = "an owner" if membership.role == Membership.Role.OWNER else "a member"
+            notice = f"{membership.user.username} is now {role} of {team.name}."
             if not request.htmx:
                 messages.success(request, notice)
                 return redirect(team)

@@ -296,17 +296,29 @@ def section_preview(request: HtmxHttpRequest, design_id: int, key: str) -> HttpR
     )
 
 
-@login_required
-@require_GET
-def section_history(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResponse:
-    access, section = selectors.section_get_for(request.user, design_id, key)
+def _render_history(
+    request: HtmxHttpRequest,
+    access: selectors.DesignAccess,
+    section: Section,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
     context = {
         "design": access.design,
         "access": access,
         "section": section,
         "entries": selectors.section_history(section=section),
+        "error": error,
     }
-    return render(request, "designs/section_history.html", context)
+    return render(request, "designs/section_history.html", context, status=status)
+
+
+@login_required
+@require_GET
+def section_history(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResponse:
+    access, section = selectors.section_get_for(request.user, design_id, key)
+    return _render_history(request, access, section)
 
 
 @login_required
@@ -339,11 +351,12 @@ def section_diff(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResp
 @login_required
 @require_POST
 def section_restore(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResponse:
-    _, section = _edit_access(request, design_id, key)
+    access, section = _edit_access(request, design_id, key)
     form = RestoreForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Pick a version to restore.")
-        return redirect("designs:section_history", design_id=design_id, key=key)
+        return _render_history(
+            request, access, section, error="Pick a version to restore.", status=400
+        )
     try:
         saved = services.section_restore(
             section=section,
@@ -351,16 +364,15 @@ def section_restore(request: HtmxHttpRequest, design_id: int, key: str) -> HttpR
             base_version=form.cleaned_data["base_version"],
             restored_by=request.user,
         )
-    except services.SectionConflict:
-        messages.error(
-            request,
-            "Someone saved this section while you were looking at its history; "
-            "nothing was restored. Check the newest version and try again.",
+    except services.SectionConflict as conflict:
+        error = (
+            f"Someone saved this section (now version {conflict.current.version}) while you "
+            "were looking at its history; nothing was restored. Check the newest version and "
+            "try again."
         )
-        return redirect("designs:section_history", design_id=design_id, key=key)
+        return _render_history(request, access, conflict.current, error=error, status=409)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("designs:section_history", design_id=design_id, key=key)
+        return _render_history(request, access, section, error=" ".join(exc.messages), status=400)
     messages.success(
         request,
         f"Restored version {form.cleaned_data['version']} as version {saved.version}.",

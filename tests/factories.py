@@ -49,6 +49,25 @@ def default_template() -> Template:
     return Template.objects.get(is_default=True)
 
 
+def make_template(*, section_count: int, slug: str | None = None, team: Team | None = None):
+    """A template of ``section_count`` numbered sections, each with a line of guidance."""
+    from designs.models import TemplateSection
+
+    slug = slug or f"test-{section_count}-{Template.objects.count() + 1}"
+    template = Template.objects.create(name=f"Template {slug}", slug=slug, team=team)
+    TemplateSection.objects.bulk_create(
+        TemplateSection(
+            template=template,
+            position=n,
+            key=f"part-{n}",
+            title=f"Part {n}",
+            guidance=f"- what part {n} covers",
+        )
+        for n in range(1, section_count + 1)
+    )
+    return template
+
+
 def make_design(*, team: Team | None = None, author: User | None = None, **kwargs) -> Design:
     """A design created the way users create one: from the default template."""
     if team is None:
