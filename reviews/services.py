@@ -433,7 +433,11 @@ def issue_status_change(*, comment: Comment, to_status: str, changed_by: User) -
         comment=comment, from_status=from_status, to_status=to_status, changed_by=changed_by
     )
     design_review_status_refresh(design=comment.design)
-    verb = {"fixed": "marked fixed", "dropped": "dropped", "open": "reopened"}[to_status]
+    did = {
+        "fixed": "marked an issue fixed",
+        "dropped": "dropped an issue",
+        "open": "reopened an issue",
+    }[to_status]
     _notify(
         recipient_ids=_team_member_ids(comment.design) | _thread_participant_ids(comment),
         kind=Kind.ISSUE_CHANGED,
@@ -441,7 +445,7 @@ def issue_status_change(*, comment: Comment, to_status: str, changed_by: User) -
         design=comment.design,
         section=comment.section,
         comment=comment,
-        text=f"{changed_by.username} {verb} an issue on {_quote(comment.section.title)} in "
+        text=f"{changed_by.username} {did} on {_quote(comment.section.title)} in "
         f"{_quote(comment.design.title)}",
         excerpt=comment.body,
     )

@@ -127,10 +127,10 @@ def test_review_journey(live_server, review_browser):
     bob_inbox = bob_page.locator(".notifications")
     expect(bob_inbox).to_contain_text("alice asked you to review “URL shortener”")
     expect(bob_inbox).to_contain_text("alice replied on “How you will handle security”")
-    expect(bob_inbox).to_contain_text("alice marked fixed an issue")
+    expect(bob_inbox).to_contain_text("alice marked an issue fixed")
 
     # Opening a notification marks it read and lands on the exact section.
-    bob_page.locator("button.notification-text", has_text="marked fixed").click()
+    bob_page.locator("button.notification-text", has_text="marked an issue fixed").click()
     bob_page.wait_for_url("**#section-how-you-will-handle-security")
     bob_page.get_by_role("link", name="Inbox").click()
     expect(bob_page.locator("#nav-inbox .badge")).to_have_text("2")

@@ -465,7 +465,7 @@ def test_reply_notifies_people_in_the_thread(reviewed, alice, bob, carol):
 def test_issue_change_notifies_the_raiser(issue, alice, bob):
     move(issue, "fixed", alice)
     note = Notification.objects.get(recipient=bob, kind="issue_changed")
-    assert "alice marked fixed an issue" in note.text
+    assert "alice marked an issue fixed" in note.text
 
 
 def test_notification_links_to_the_exact_section(reviewed, alice, bob):
