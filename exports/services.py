@@ -132,7 +132,9 @@ def export_request(
         .order_by("-finished_at", "-created_at")
         .first()
     )
-    if existing is not None:
+    if existing is not None and (
+        existing.status != ExportJob.Status.DONE or default_storage.exists(existing.file.name)
+    ):
         return existing, False
     try:
         with transaction.atomic():

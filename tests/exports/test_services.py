@@ -221,3 +221,16 @@ def test_export_sweep_command_reports_what_it_did(seeded_design, alice, capsys):
     assert "1 queued job(s) handed to the workers" in capsys.readouterr().out
     job.refresh_from_db()
     assert job.status == ExportJob.Status.DONE
+
+
+def test_a_finished_export_whose_file_is_gone_is_made_again(
+    seeded_design, alice, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
+    first, _ = request_export(seeded_design, alice, django_capture_on_commit_callbacks)
+    default_storage.delete(first.file.name)
+    again, created = request_export(seeded_design, alice, django_capture_on_commit_callbacks)
+    assert created and again.pk != first.pk
+    assert again.status == ExportJob.Status.DONE
+    assert default_storage.exists(again.file.name)

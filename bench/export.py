@@ -1,0 +1,134 @@
+"""Export timings for the demo design: the whole PDF export beside a bare WeasyPrint render
+of the same HTML, and the whole Markdown export.
+
+    DATABASE_URL=postgres://... python bench/export.py [--runs 5]
+
+Uses the database in DATABASE_URL (migrated and seeded with the demo data first; SQLite under
+var/ without it) and a temporary MEDIA_ROOT. Each export is a fresh job run through
+``exports.services.export_run`` in this process: it loads the design, builds the HTML, lays it
+out, writes a temporary file and moves it into storage, updating the job's progress as it goes.
+"""
+
+import argparse
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="crit-bench-media-")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("EMAIL_URL", "dummymail://")
+
+
+def timed(function, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def summary(times: list[float]) -> str:
+    return (
+        f"median {statistics.median(times) * 1000:8.1f} ms   "
+        f"min {min(times) * 1000:8.1f} ms   max {max(times) * 1000:8.1f} ms"
+    )
+
+
+def seed_design_only() -> None:
+    """The demo users, team and design exactly as seed_demo writes them, without extras."""
+    from django.db import transaction
+
+    from demo.management.commands.seed_demo import USERS, Command
+
+    command = Command(stdout=io.StringIO())
+    with transaction.atomic():
+        users = {name: command._user(name, email) for name, email in USERS.items()}
+        team = command._team(owner=users["alice"], member=users["bob"])
+        command._design(team=team, author=users["alice"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    runs = parser.parse_args().runs
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from weasyprint import HTML
+
+    from designs.models import Design
+    from exports import services
+    from exports.models import ExportJob
+    from exports.renderers import pdf as pdf_renderer
+    from exports.selectors import export_source, source_digest
+
+    call_command("migrate", verbosity=0)
+    try:
+        call_command("seed_demo", force=True, verbosity=0, stdout=io.StringIO())
+    except Exception as exc:  # the demo's optional parts must not stop the measurement
+        print(f"seed_demo failed ({type(exc).__name__}: {exc}); seeding only the design.")
+        seed_design_only()
+    design = Design.objects.select_related("team", "created_by").get(
+        title="URL shortener", team__name="Platform"
+    )
+    source = export_source(design=design)
+    html = pdf_renderer.build_html(source)
+
+    def run_export(fmt: str) -> ExportJob:
+        options = {"include_review": False}
+        job = ExportJob.objects.create(
+            design=design,
+            format=fmt,
+            options=options,
+            requested_by=design.created_by,
+            revision=source.revision,
+            source_digest=source_digest(source=source, format=fmt, options=options),
+            status=ExportJob.Status.QUEUED,
+        )
+        # Finished jobs keep their file; only one job per source may be active at a time.
+        finished = services.export_run(job_id=job.pk)
+        assert finished is not None and finished.status == ExportJob.Status.DONE, finished
+        return finished
+
+    def bare_weasyprint() -> bytes:
+        return HTML(string=html, url_fetcher=pdf_renderer.LocalOnlyURLFetcher()).write_pdf()
+
+    # Warm up: imports, fonts and the template cache.
+    last_pdf = run_export("pdf")
+    bare_weasyprint()
+    run_export("markdown")
+
+    pdf_times = timed(lambda: run_export("pdf"), runs)
+    bare_times = timed(bare_weasyprint, runs)
+    md_times = timed(lambda: run_export("markdown"), runs)
+
+    pdf_path = Path(os.environ["MEDIA_ROOT"]) / last_pdf.file.name
+    info = subprocess.run(["pdfinfo", str(pdf_path)], capture_output=True, text=True).stdout
+    pages = next((line.split()[1] for line in info.splitlines() if line.startswith("Pages:")), "?")
+    answered = sum(1 for s in source.sections if s.body)
+    print(
+        f"Demo design “{design.title}”: {len(source.sections)} sections ({answered} written), "
+        f"{sum(len(s.body.encode()) for s in source.sections):,} bytes of Markdown, "
+        f"PDF of {pages} pages, {pdf_path.stat().st_size:,} bytes. {runs} runs each."
+    )
+    print(f"PDF export (export_run)      {summary(pdf_times)}")
+    print(f"bare WeasyPrint, same HTML   {summary(bare_times)}")
+    overhead = statistics.median(pdf_times) - statistics.median(bare_times)
+    print(f"  export overhead over bare  {overhead * 1000:8.1f} ms (median)")
+    print(f"Markdown export (export_run) {summary(md_times)}")
+    ExportJob.objects.filter(design=design, requested_by=design.created_by).delete()
+
+
+if __name__ == "__main__":
+    main()
