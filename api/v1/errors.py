@@ -75,7 +75,10 @@ def from_django(
             loc: list[str | int] = ["body"] if name == "__all__" else ["body", name]
             errors.extend({"loc": loc, "msg": msg, "type": "value_error"} for msg in field_errors)
     else:
-        errors.extend({"loc": ["body"], "msg": msg, "type": "value_error"} for msg in exc.messages)
+        # A message about no one field; ``rename["__all__"]`` says which field it concerns.
+        about = rename.get("__all__")
+        plain: list[str | int] = ["body", about] if about else ["body"]
+        errors.extend({"loc": plain, "msg": msg, "type": "value_error"} for msg in exc.messages)
     return NinjaValidationError(errors)
 
 

@@ -36,8 +36,21 @@ def _untrimmed(value: str) -> str:
     return value
 
 
+def _no_carriage_return(value: str) -> str:
+    # Review text is stored with \n line breaks; refuse \r rather than convert it.
+    if "\r" in value:
+        raise PydanticCustomError("newline", "Use \\n for line breaks, not \\r.")
+    return value
+
+
 Text = Annotated[str, AfterValidator(_valid_unicode)]
 Line = Annotated[str, AfterValidator(_valid_unicode), AfterValidator(_untrimmed)]
+ReviewText = Annotated[
+    str,
+    AfterValidator(_valid_unicode),
+    AfterValidator(_untrimmed),
+    AfterValidator(_no_carriage_return),
+]
 
 
 def limit_bytes(value: str | None, *, field: str, limit: int) -> None:
@@ -59,6 +72,10 @@ def section_body_limit() -> int:
 
 def title_limit() -> int:
     return settings.CRIT_TITLE_MAX_CHARS
+
+
+def comment_limit() -> int:
+    return settings.CRIT_COMMENT_BODY_MAX_BYTES
 
 
 # People and teams ------------------------------------------------------------------------
@@ -196,3 +213,106 @@ class RevisionOut(Schema):
     author: str
     restored_from: int | None
     created_at: datetime
+
+
+# Reviews ---------------------------------------------------------------------------------
+
+REVIEW_TEXT = (
+    "Markdown with @mentions, stored exactly as sent: at most 50,000 bytes of UTF-8 (413 "
+    "above); no leading or trailing whitespace and \\n line breaks (422 otherwise)."
+)
+
+
+class ReviewerIn(Schema):
+    username: Line = Field(description="Username or email of the person to ask.")
+    message: ReviewText = Field("", description="At most 2,000 characters.")
+
+
+class ReviewRequestOut(Schema):
+    reviewer: UserRef
+    requested_by: str
+    message: str
+    requested_at: datetime
+    design_status: StatusName
+
+
+class CommentIn(Schema):
+    body: ReviewText = Field(description=REVIEW_TEXT, json_schema_extra={"x-max-bytes": 50_000})
+    parent_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Reply to this thread (replies are one level deep)."
+    )
+    is_issue: bool = Field(False, description="Raise an issue (top-level comments only).")
+
+
+class CommentPatchIn(Schema):
+    body: ReviewText | None = Field(
+        None,
+        description="New text (the author only). " + REVIEW_TEXT,
+        json_schema_extra={"x-max-bytes": 50_000},
+    )
+    issue_status: Literal["open", "fixed", "dropped"] | None = Field(
+        None,
+        description=(
+            "Move an issue: authors mark it fixed; the raiser or the authors drop or reopen it."
+        ),
+    )
+
+
+class CommentOut(Schema):
+    id: int
+    parent_id: int | None
+    author: str
+    body: str
+    html: str
+    issue_status: Literal["open", "fixed", "dropped"] | None
+    section_version: int = Field(description="The section's version when it was written.")
+    is_outdated: bool
+    resolved: bool
+    deleted: bool
+    created_at: datetime
+    edited_at: datetime | None
+
+
+class ThreadOut(CommentOut):
+    replies: list[CommentOut]
+
+
+VerdictName = Literal["approve", "request_changes", "comment"]
+
+
+class VerdictIn(Schema):
+    verdict: VerdictName
+    summary: ReviewText = Field(
+        "", description=REVIEW_TEXT, json_schema_extra={"x-max-bytes": 50_000}
+    )
+
+
+class VerdictOut(Schema):
+    id: int
+    verdict: VerdictName
+    summary: str
+    html: str
+    reviewer: str
+    created_at: datetime
+    design_status: StatusName
+
+
+# Exports ---------------------------------------------------------------------------------
+
+
+class ExportIn(Schema):
+    format: Literal["markdown", "pdf"]
+    include_review: bool = False
+
+
+class ExportOut(Schema):
+    id: int
+    design_id: int
+    format: Literal["markdown", "pdf"]
+    include_review: bool
+    status: Literal["queued", "running", "done", "failed"]
+    progress: int = Field(description="0 to 100.")
+    error: str
+    download_url: str | None = Field(description="Serves the file once the job is done.")
+    created_at: datetime
+    finished_at: datetime | None

@@ -6,6 +6,8 @@ from typing import Any
 
 from accounts.models import Team, User
 from designs.models import Design, Revision, Section
+from exports.models import ExportJob
+from reviews.models import Comment, ReviewRequest, Verdict
 
 
 def user_ref(user: User) -> dict[str, Any]:
@@ -72,4 +74,67 @@ def revision_data(revision: Revision) -> dict[str, Any]:
         "author": revision.author.username,
         "restored_from": revision.restored_from,
         "created_at": revision.created_at,
+    }
+
+
+def review_request_data(request: ReviewRequest, *, design: Design) -> dict[str, Any]:
+    return {
+        "reviewer": user_ref(request.reviewer),
+        "requested_by": request.requested_by.username,
+        "message": request.message,
+        "requested_at": request.requested_at,
+        "design_status": design.status,
+    }
+
+
+def comment_data(comment: Comment, *, section_version: int) -> dict[str, Any]:
+    return {
+        "id": comment.pk,
+        "parent_id": comment.parent_id,
+        "author": comment.author.username,
+        "body": comment.body,
+        "html": comment.body_html,
+        "issue_status": comment.issue_status or None,
+        "section_version": comment.section_version,
+        "is_outdated": comment.section_version < section_version,
+        "resolved": comment.resolved_at is not None,
+        "deleted": comment.is_deleted,
+        "created_at": comment.created_at,
+        "edited_at": comment.edited_at,
+    }
+
+
+def thread_data(thread: Comment, *, section_version: int) -> dict[str, Any]:
+    """A thread as ``reviews.selectors.threads_attach`` loaded it, replies included."""
+    replies = thread.thread_replies  # type: ignore[attr-defined]
+    return {
+        **comment_data(thread, section_version=section_version),
+        "replies": [comment_data(r, section_version=section_version) for r in replies],
+    }
+
+
+def verdict_data(verdict: Verdict, *, design: Design) -> dict[str, Any]:
+    return {
+        "id": verdict.pk,
+        "verdict": verdict.kind,
+        "summary": verdict.summary,
+        "html": verdict.summary_html,
+        "reviewer": verdict.reviewer.username,
+        "created_at": verdict.created_at,
+        "design_status": design.status,
+    }
+
+
+def export_data(job: ExportJob, *, download_url: str | None) -> dict[str, Any]:
+    return {
+        "id": job.pk,
+        "design_id": job.design_id,
+        "format": job.format,
+        "include_review": job.include_review,
+        "status": job.status,
+        "progress": job.progress,
+        "error": job.error,
+        "download_url": download_url,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
     }
