@@ -1,0 +1,59 @@
+"""Reads for reviews that depend on who asks. Outsiders always get Http404.
+
+Everything a page shows is loaded in a fixed number of queries, whatever the number of
+sections, comments or verdicts.
+"""
+
+from reviews.selectors.access import comment_get_for, user_can_see_design
+from reviews.selectors.dashboard import designs_waiting_for_review, designs_with_open_issues
+from reviews.selectors.notifications import (
+    notification_get_for,
+    notification_list,
+    notification_settings_for,
+    notification_unread_count,
+)
+from reviews.selectors.page import (
+    ChangedSection,
+    DesignReview,
+    ReviewerRow,
+    changed_since,
+    design_review,
+    latest_verdicts,
+)
+from reviews.selectors.record import (
+    CommentRecord,
+    IssueChangeRecord,
+    IssueRecord,
+    ReviewerRecord,
+    ReviewRecord,
+    SectionReviewRecord,
+    VerdictRecord,
+    review_record,
+)
+from reviews.selectors.threads import threads_attach
+
+__all__ = [
+    "ChangedSection",
+    "CommentRecord",
+    "DesignReview",
+    "IssueChangeRecord",
+    "IssueRecord",
+    "ReviewRecord",
+    "ReviewerRecord",
+    "ReviewerRow",
+    "SectionReviewRecord",
+    "VerdictRecord",
+    "changed_since",
+    "comment_get_for",
+    "design_review",
+    "designs_waiting_for_review",
+    "designs_with_open_issues",
+    "latest_verdicts",
+    "notification_get_for",
+    "notification_list",
+    "notification_settings_for",
+    "notification_unread_count",
+    "review_record",
+    "threads_attach",
+    "user_can_see_design",
+]

@@ -1,0 +1,201 @@
+"""The whole review of a design as plain data, for exports and the API."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from designs.models import Design, Section
+from reviews.models import (
+    Comment,
+    ReviewRequest,
+    Verdict,
+)
+from reviews.selectors.page import latest_verdicts
+from reviews.selectors.threads import load_threads
+
+
+@dataclass(frozen=True)
+class IssueChangeRecord:
+    from_status: str
+    to_status: str
+    changed_by: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class CommentRecord:
+    id: int
+    author: str
+    body: str  # Markdown as written; empty when deleted
+    body_html: str
+    created_at: datetime
+    edited: bool
+    deleted: bool
+    section_version: int
+    outdated: bool
+    issue_status: str  # "", "open", "fixed", "dropped"
+    resolved: bool
+    replies: list["CommentRecord"] = field(default_factory=list)
+    issue_changes: list[IssueChangeRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IssueRecord:
+    comment_id: int
+    section_key: str
+    section_title: str
+    raised_by: str
+    raised_at: datetime
+    status: str
+    body: str
+    changes: list[IssueChangeRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class VerdictRecord:
+    reviewer: str
+    kind: str  # "approve", "request_changes", "comment"
+    kind_label: str
+    summary: str
+    given_at: datetime
+    stale: bool
+    revision: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ReviewerRecord:
+    username: str
+    display_name: str
+    requested_by: str
+    requested_at: datetime
+    latest_verdict: VerdictRecord | None
+
+
+@dataclass(frozen=True)
+class SectionReviewRecord:
+    key: str
+    title: str
+    position: int
+    version: int
+    threads: list[CommentRecord]
+    issues: list[IssueRecord]
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    design_id: int
+    status: str
+    reviewers: list[ReviewerRecord]
+    verdicts: list[VerdictRecord]  # every verdict, oldest first
+    sections: list[SectionReviewRecord]  # every section in order
+
+    @property
+    def issues(self) -> list[IssueRecord]:
+        return [issue for section in self.sections for issue in section.issues]
+
+    @property
+    def open_issue_count(self) -> int:
+        return sum(1 for issue in self.issues if issue.status == Comment.IssueStatus.OPEN)
+
+
+def _change_records(comment: Comment) -> list[IssueChangeRecord]:
+    return [
+        IssueChangeRecord(
+            from_status=c.from_status,
+            to_status=c.to_status,
+            changed_by=c.changed_by.username,
+            changed_at=c.created_at,
+        )
+        for c in comment.changes  # type: ignore[attr-defined]
+    ]
+
+
+def _comment_record(comment: Comment, section: Section) -> CommentRecord:
+    return CommentRecord(
+        id=comment.pk,
+        author=comment.author.username,
+        body="" if comment.is_deleted else comment.body,
+        body_html="" if comment.is_deleted else comment.body_html,
+        created_at=comment.created_at,
+        edited=comment.edited_at is not None,
+        deleted=comment.is_deleted,
+        section_version=comment.section_version,
+        outdated=comment.section_version < section.version,
+        issue_status=comment.issue_status,
+        resolved=comment.resolved_at is not None,
+        replies=[
+            _comment_record(reply, section)
+            for reply in comment.thread_replies  # type: ignore[attr-defined]
+        ],
+        issue_changes=_change_records(comment),
+    )
+
+
+def _verdict_record(verdict: Verdict) -> VerdictRecord:
+    return VerdictRecord(
+        reviewer=verdict.reviewer.username,
+        kind=verdict.kind,
+        kind_label=verdict.get_kind_display(),
+        summary=verdict.summary,
+        given_at=verdict.created_at,
+        stale=verdict.is_stale,
+        revision={str(k): int(v) for k, v in verdict.revision.items()},
+    )
+
+
+def review_record(*, design: Design) -> ReviewRecord:
+    """The whole review of ``design`` as plain data: reviewers with their latest verdicts,
+    every verdict, and per section its threads and its issue ledger (who raised each issue,
+    its status and every status change). The caller checks access. Six queries."""
+    sections = list(design.sections.order_by("position"))
+    threads = load_threads(design=design, sections=sections)
+    verdicts = list(
+        Verdict.objects.filter(design=design).select_related("reviewer").order_by("created_at")
+    )
+    latest = latest_verdicts(verdicts)
+    requests = ReviewRequest.objects.filter(design=design).select_related(
+        "reviewer", "requested_by"
+    )
+    section_records = []
+    for section in sections:
+        section_threads = threads.get(section.pk, [])
+        section_records.append(
+            SectionReviewRecord(
+                key=section.key,
+                title=section.title,
+                position=section.position,
+                version=section.version,
+                threads=[_comment_record(t, section) for t in section_threads],
+                issues=[
+                    IssueRecord(
+                        comment_id=t.pk,
+                        section_key=section.key,
+                        section_title=section.title,
+                        raised_by=t.author.username,
+                        raised_at=t.created_at,
+                        status=t.issue_status,
+                        body="" if t.is_deleted else t.body,
+                        changes=_change_records(t),
+                    )
+                    for t in section_threads
+                    if t.issue_status
+                ],
+            )
+        )
+    return ReviewRecord(
+        design_id=design.pk,
+        status=design.status,
+        reviewers=[
+            ReviewerRecord(
+                username=r.reviewer.username,
+                display_name=r.reviewer.display_name,
+                requested_by=r.requested_by.username,
+                requested_at=r.requested_at,
+                latest_verdict=(
+                    _verdict_record(latest[r.reviewer_id]) if r.reviewer_id in latest else None
+                ),
+            )
+            for r in requests.order_by("created_at", "pk")
+        ],
+        verdicts=[_verdict_record(v) for v in verdicts],
+        sections=section_records,
+    )

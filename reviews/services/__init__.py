@@ -1,0 +1,47 @@
+"""Writes for reviews: review requests, comments and issues, verdicts, notifications.
+
+Every service is keyword-only and atomic. Bad input raises ValidationError; an action the
+user may not take raises PermissionError with a message that can be shown as it is.
+"""
+
+from reviews.services.comments import (
+    comment_add,
+    comment_delete,
+    comment_edit,
+    comment_reply,
+    issue_status_change,
+    thread_resolve,
+)
+from reviews.services.notifications import (
+    EMAIL_SETTING_FIELDS,
+    notification_email_failed,
+    notification_email_send,
+    notification_mark_read,
+    notification_settings_update,
+    notifications_mark_all_read,
+    wants_email,
+)
+from reviews.services.requests import review_request
+from reviews.services.status import design_review_status_refresh, review_status_for
+from reviews.services.verdicts import approvals_mark_stale, verdict_submit
+
+__all__ = [
+    "EMAIL_SETTING_FIELDS",
+    "approvals_mark_stale",
+    "comment_add",
+    "comment_delete",
+    "comment_edit",
+    "comment_reply",
+    "design_review_status_refresh",
+    "issue_status_change",
+    "notification_email_failed",
+    "notification_email_send",
+    "notification_mark_read",
+    "notification_settings_update",
+    "notifications_mark_all_read",
+    "review_request",
+    "review_status_for",
+    "thread_resolve",
+    "verdict_submit",
+    "wants_email",
+]

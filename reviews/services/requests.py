@@ -1,0 +1,65 @@
+"""Asking someone to review a design."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from designs import services as design_services
+from designs.models import Design
+from reviews.models import (
+    ReviewRequest,
+)
+from reviews.services._common import (
+    Kind,
+    clean_body,
+    notify,
+    on_team,
+    quote,
+)
+from reviews.services.status import design_review_status_refresh
+
+
+@transaction.atomic
+def review_request(
+    *, design: Design, reviewer: User, requested_by: User, message: str = ""
+) -> ReviewRequest:
+    """Ask ``reviewer`` to review ``design``: they get read access (if not on the team), a
+    notification, and the design leaves "draft" for "in review". Asking again re-notifies
+    and puts the design back on their waiting list. Atomic.
+
+    Raises PermissionError unless ``requested_by`` is on the design's team, ValidationError
+    for an inactive reviewer, asking oneself, or a message that is too long.
+    """
+    if not on_team(design=design, user=requested_by):
+        raise PermissionError("Only members of the design's team can request reviews.")
+    if not reviewer.is_active:
+        raise ValidationError({"reviewer": "That account is not active."})
+    if reviewer.pk == requested_by.pk:
+        raise ValidationError({"reviewer": "You cannot review your own request; ask someone else."})
+    message = clean_body(message, field="message", required=False)
+    if len(message) > 2000:
+        raise ValidationError({"message": "Keep the message under 2,000 characters."})
+    now = timezone.now()
+    request, created = ReviewRequest.objects.get_or_create(
+        design=design,
+        reviewer=reviewer,
+        defaults={"requested_by": requested_by, "message": message, "requested_at": now},
+    )
+    if not created:
+        request.requested_by = requested_by
+        request.message = message
+        request.requested_at = now
+        request.save(update_fields=["requested_by", "message", "requested_at", "updated_at"])
+    if not on_team(design=design, user=reviewer):
+        design_services.design_reader_grant(design=design, user=reviewer)
+    design_review_status_refresh(design=design)
+    notify(
+        recipient_ids=[reviewer.pk],
+        kind=Kind.REVIEW_REQUESTED,
+        actor=requested_by,
+        design=design,
+        text=f"{requested_by.username} asked you to review {quote(design.title)}",
+        excerpt=message,
+    )
+    return request

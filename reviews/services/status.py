@@ -1,0 +1,57 @@
+"""The design's status, recomputed from verdicts and open issues."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from designs import services as design_services
+from designs.models import Design
+from reviews.models import (
+    Comment,
+    ReviewRequest,
+    Verdict,
+)
+from reviews.selectors import latest_verdicts
+
+
+def review_status_for(
+    *, latest: Iterable[Verdict], has_open_issues: bool, has_reviewers: bool, current: str
+) -> str:
+    """The status rules, as a pure function.
+
+    - no reviewer requested yet: the status stays as it is (a draft stays a draft);
+    - "changes requested" while any reviewer's latest verdict is request changes;
+    - "approved" when at least one latest verdict is a (not stale) approval, none requests
+      changes and no issue is open;
+    - otherwise "in review".
+    """
+    if not has_reviewers:
+        return current
+    latest = list(latest)
+    if any(v.kind == Verdict.Kind.REQUEST_CHANGES for v in latest):
+        return Design.Status.CHANGES_REQUESTED
+    if not has_open_issues and any(
+        v.kind == Verdict.Kind.APPROVE and not v.is_stale for v in latest
+    ):
+        return Design.Status.APPROVED
+    return Design.Status.IN_REVIEW
+
+
+@transaction.atomic
+def design_review_status_refresh(*, design: Design) -> str:
+    """Recompute the design's status from its reviewers, verdicts and open issues and store
+    it through designs. Atomic; the design row is locked so concurrent reviews serialise.
+    Returns the status."""
+    locked = Design.objects.select_for_update().only("pk", "status").get(pk=design.pk)
+    status = review_status_for(
+        latest=latest_verdicts(Verdict.objects.filter(design_id=design.pk)).values(),
+        has_open_issues=Comment.objects.filter(
+            design_id=design.pk, issue_status=Comment.IssueStatus.OPEN
+        ).exists(),
+        has_reviewers=ReviewRequest.objects.filter(design_id=design.pk).exists(),
+        current=locked.status,
+    )
+    if status != locked.status:
+        design_services.design_status_set(design=design, status=status)
+    design.status = status
+    return status

@@ -1,0 +1,98 @@
+"""Verdicts, and approvals going stale when a section changes."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from designs.models import Design, Section
+from reviews.models import (
+    ReviewRequest,
+    Verdict,
+)
+from reviews.selectors import latest_verdicts
+from reviews.services._common import (
+    Kind,
+    clean_body,
+    notify,
+    quote,
+    render_body,
+    require_reader,
+    team_member_ids,
+)
+from reviews.services.status import design_review_status_refresh
+
+
+@transaction.atomic
+def verdict_submit(*, design: Design, reviewer: User, kind: str, summary: str = "") -> Verdict:
+    """Record a requested reviewer's verdict on the design's current revision (every
+    section's version), notify the authors and recompute the design's status. Atomic.
+
+    Raises PermissionError unless a review was requested from ``reviewer`` and they can
+    still see the design; ValidationError for an unknown kind or an oversized summary.
+    """
+    if kind not in Verdict.Kind.values:
+        raise ValidationError({"kind": f"Unknown verdict “{kind}”."})
+    if not ReviewRequest.objects.filter(design=design, reviewer=reviewer).exists():
+        raise PermissionError("Only requested reviewers can give a verdict on this design.")
+    require_reader(design=design, user=reviewer)
+    summary = clean_body(summary, field="summary", required=False)
+    summary_html, mentioned = render_body(body=summary, design=design)
+    revision = dict(design.sections.values_list("key", "version"))
+    verdict = Verdict.objects.create(
+        design=design,
+        reviewer=reviewer,
+        kind=kind,
+        summary=summary,
+        summary_html=summary_html,
+        revision=revision,
+    )
+    design_review_status_refresh(design=design)
+    label = {
+        Verdict.Kind.APPROVE: "approved",
+        Verdict.Kind.REQUEST_CHANGES: "requested changes on",
+        Verdict.Kind.COMMENT: "left a review on",
+    }[Verdict.Kind(kind)]
+    notify(
+        recipient_ids=team_member_ids(design) | {u.pk for u in mentioned},
+        kind=Kind.VERDICT,
+        actor=reviewer,
+        design=design,
+        text=f"{reviewer.username} {label} {quote(design.title)}",
+        excerpt=summary,
+    )
+    return verdict
+
+
+@transaction.atomic
+def approvals_mark_stale(*, section: Section, edited_by: User) -> list[Verdict]:
+    """A section changed: every approval of its design given on an older version of that
+    section goes stale, its reviewer is told, and the design's status is recomputed (so an
+    approved design goes back to "in review"). Idempotent. Atomic."""
+    design = section.design
+    stale = [
+        v
+        for v in Verdict.objects.filter(
+            design_id=section.design_id, kind=Verdict.Kind.APPROVE, stale_at__isnull=True
+        ).select_related("reviewer")
+        if int(v.revision.get(section.key, 0)) < section.version
+    ]
+    if not stale:
+        return []
+    now = timezone.now()
+    Verdict.objects.filter(pk__in=[v.pk for v in stale]).update(stale_at=now, updated_at=now)
+    latest = latest_verdicts(Verdict.objects.filter(design_id=section.design_id))
+    stale_ids = {v.pk for v in stale}
+    design_review_status_refresh(design=design)
+    notify(
+        recipient_ids=[r for r, v in latest.items() if v.pk in stale_ids],
+        kind=Kind.APPROVAL_STALE,
+        actor=edited_by,
+        design=design,
+        section=section,
+        text=f"{edited_by.username} changed {quote(section.title)} after your approval of "
+        f"{quote(design.title)}; look at the changes and approve again",
+    )
+    for v in stale:
+        v.stale_at = now
+    return stale
