@@ -129,11 +129,11 @@ def export_request(
             status__in=[ExportJob.Status.DONE, *ExportJob.ACTIVE_STATUSES],
         )
         .select_related("requested_by")
-        .order_by("-finished_at", "-created_at")
+        .order_by(F("finished_at").desc(nulls_last=True), "-created_at")
         .first()
     )
     if existing is not None and (
-        existing.status != ExportJob.Status.DONE or default_storage.exists(existing.file.name)
+        existing.status != ExportJob.Status.DONE or default_storage.exists(existing.file.name or "")
     ):
         return existing, False
     try:
