@@ -9,9 +9,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Membership, Team, User
+from designs.checklists import default_checklist
 from designs.markdown import render_markdown
-from designs.models import Design, DesignReader, Revision, Section, Template
+from designs.models import Design, DesignReader, Revision, Section, Template, TemplateSection
 from designs.signals import section_saved
+
+DEFAULT_TEMPLATE_SLUG = "system-design"
 
 
 class SectionConflict(Exception):
@@ -75,6 +78,31 @@ def resolve_state(*, body: str, state: str, na_reason: str) -> SectionInput:
     if state == Section.State.EMPTY:
         state = Section.State.DRAFT
     return SectionInput(body=body, state=state, na_reason="")
+
+
+@transaction.atomic
+def template_install_default() -> Template:
+    """Create or refresh the shipped system-design checklist as the default template.
+
+    Idempotent: sections are matched by key, so running it again changes nothing. Existing
+    designs keep their own copies of the sections either way.
+    """
+    template, _ = Template.objects.update_or_create(
+        slug=DEFAULT_TEMPLATE_SLUG,
+        defaults={
+            "name": "System design checklist",
+            "description": "The 17-section checklist: from the customer to resource estimation.",
+            "is_default": True,
+            "team": None,
+        },
+    )
+    for position, section in enumerate(default_checklist(), start=1):
+        TemplateSection.objects.update_or_create(
+            template=template,
+            key=section.key,
+            defaults={"position": position, "title": section.title, "guidance": section.guidance},
+        )
+    return template
 
 
 @transaction.atomic

@@ -35,6 +35,19 @@ def _fresh_cache():
     cache.key_prefix = previous
 
 
+@pytest.fixture(autouse=True)
+def _default_template_after_flush(request):
+    """Transactional tests (browser journeys, real workers) flush every table afterwards, the
+    data migration's default template included; put it back before each such test."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from designs.services import template_install_default
+
+    template_install_default()
+
+
 @pytest.fixture
 def alice(db):
     return UserFactory(username="alice")

@@ -134,14 +134,20 @@
   });
 
   // A successful save ends the draft; a refused one (409/400) keeps it, and so does a
-  // preview. Cancelling drops it, except on the conflict screen where it is the only copy.
-  document.addEventListener("htmx:afterRequest", function (event) {
+  // preview. The form is gone from the page once the response is swapped in, so the draft's
+  // key is noted on the request before it leaves. Cancelling drops the draft, except on the
+  // conflict screen where it is the only copy of the user's text.
+  document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
     var form = elt.closest && elt.closest("form.section-editor");
-    var xhr = event.detail.xhr;
     var config = event.detail.requestConfig;
-    if (!form || !xhr || xhr.status !== 200 || !config || config.verb !== "post") { return; }
-    if (!/\/preview\/$/.test(config.path)) { dropDraft(form.dataset.draftKey); }
+    if (form && config && config.verb === "post" && !/\/preview\/$/.test(config.path)) {
+      event.detail.xhr.critDraftKey = form.dataset.draftKey;
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.critDraftKey && xhr.status === 200) { dropDraft(xhr.critDraftKey); }
   });
   document.addEventListener("click", function (event) {
     var cancel = event.target.closest("[data-cancel]");
