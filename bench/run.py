@@ -42,6 +42,7 @@ url = f"/designs/{design.pk}/"
 client.get(url)
 with CaptureQueriesContext(connection) as ctx:
     response = client.get(url)
+queries = len(ctx.captured_queries)  # read now: every request resets the query log
 renders = []
 for _ in range(20):
     start = time.perf_counter()
@@ -49,7 +50,7 @@ for _ in range(20):
     renders.append(time.perf_counter() - start)
 renders.sort()
 print(json.dumps({
-    "design": design.pk, "session": session.session_key, "queries": len(ctx.captured_queries),
+    "design": design.pk, "session": session.session_key, "queries": queries,
     "status": response.status_code, "bytes": len(response.content),
     "render_ms": renders[len(renders) // 2] * 1000,
     "sections": [s.key for s in design.sections.order_by("position")],
