@@ -1,54 +1,18 @@
 """A whole review in the browser: request, comment, issue, changes requested, fix, approval."""
 
-import os
-
 import pytest
 from django.urls import reverse
 
 from tests.factories import TeamFactory, UserFactory, make_design
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-PASSWORD = "pw-for-tests-1"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-dev-shm-usage",
-]
-
-
-@pytest.fixture
-def review_browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
-
-
-def signed_in(browser, live_server, username):
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(live_server.url + reverse("accounts:login"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return page
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def open_details(page, scope, text):
     page.locator(f"{scope} summary", has_text=text).first.click()
 
 
-def test_review_journey(live_server, review_browser):
+def test_review_journey(live_server, sign_in):
     from playwright.sync_api import expect
 
     alice = UserFactory(username="alice")
@@ -59,7 +23,7 @@ def test_review_journey(live_server, review_browser):
     scale, security = "#threads-how-to-scale-the-db", "#threads-how-you-will-handle-security"
 
     # alice asks bob for a review.
-    alice_page = signed_in(review_browser, live_server, "alice")
+    alice_page = sign_in("alice")
     alice_page.goto(design_url)
     open_details(alice_page, "#review-panel", "Request a review")
     alice_page.fill("#request-reviewer", "bob")
@@ -69,7 +33,7 @@ def test_review_journey(live_server, review_browser):
     expect(alice_page.locator("#design-status")).to_have_text("In review")
 
     # bob finds it waiting for him, comments, raises an issue and requests changes.
-    bob_page = signed_in(review_browser, live_server, "bob")
+    bob_page = sign_in("bob")
     bob_page.goto(live_server.url + reverse("designs:dashboard"))
     bob_page.locator("#waiting-for-my-review a", has_text="URL shortener").click()
     expect(bob_page.locator("#section-how-to-scale-the-db .section-actions")).not_to_contain_text(
@@ -134,3 +98,4 @@ def test_review_journey(live_server, review_browser):
     bob_page.wait_for_url("**#section-how-you-will-handle-security")
     bob_page.get_by_role("link", name="Inbox").click()
     expect(bob_page.locator("#nav-inbox .badge")).to_have_text("2")
+    assert alice_page.page_errors == [] and bob_page.page_errors == []
