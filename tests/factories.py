@@ -91,7 +91,6 @@ def add_comment(*, section, author: User, body: str = "Looks fine.", raise_issue
     """A comment on ``section`` written through the service (rendered, notifications sent)."""
     from reviews import services as review_services
 
-    section.design  # noqa: B018 - loads the design once for the service
     return review_services.comment_add(
         section=section, author=author, body=body, raise_issue=raise_issue
     )
