@@ -3,7 +3,6 @@
 import os
 
 import pytest
-from django.urls import reverse
 
 from tests.exports.conftest import CODE, TABLE, TASKS, fill
 from tests.exports.test_worker import worker  # noqa: F401 - a real Celery worker
@@ -16,32 +15,10 @@ pytestmark = [
     pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL"),
 ]
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-PASSWORD = "pw-for-tests-1"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-dev-shm-usage",
-]
-
-
-@pytest.fixture
-def export_browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
-
 
 def test_export_a_pdf_from_the_design_page_and_download_it(
+    sign_in,
     live_server,
-    export_browser,
     worker,  # noqa: F811
     tmp_path,
 ):
@@ -52,14 +29,8 @@ def test_export_a_pdf_from_the_design_page_and_download_it(
     design = make_design(team=team, author=alice, title="URL shortener")
     fill(design, alice, {1: TABLE, 2: CODE, 3: TASKS})
 
-    context = export_browser.new_context(accept_downloads=True)
-    page = context.new_page()
+    page = sign_in("alice", accept_downloads=True)
     page.set_default_timeout(30_000)
-    page.goto(live_server.url + reverse("accounts:login"))
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
     page.goto(live_server.url + design.get_absolute_url())
     expect(page.locator("#export-list")).to_contain_text("No exports yet.")
@@ -85,4 +56,3 @@ def test_export_a_pdf_from_the_design_page_and_download_it(
     # The export stays in the design's list after a reload.
     page.reload()
     expect(page.locator("#export-list .export-job").first).to_have_attribute("data-status", "done")
-    context.close()
