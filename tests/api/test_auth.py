@@ -125,6 +125,19 @@ def test_token_writes_over_the_limit_get_429_with_retry_after(alice, three_write
 
 
 @pytest.mark.django_db
+def test_rate_limit_works_on_the_in_memory_cache_too(alice, three_writes_a_minute, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "api-rate-limit-test",
+        }
+    }
+    client = ApiClient(make_api_token(user=alice))
+    statuses = [client.post_json("/api/v1/teams", {"name": f"M{i}"}).status_code for i in range(4)]
+    assert statuses == [201, 201, 201, 429]
+
+
+@pytest.mark.django_db
 def test_rate_limit_counts_per_user_across_tokens(alice, bob, three_writes_a_minute):
     first, second = ApiClient(make_api_token(user=alice)), ApiClient(make_api_token(user=alice))
     for i in range(3):
