@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = env.str("ROOT_URLCONF", default="config.urls")
@@ -94,7 +95,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Logs and serves without the cache while Redis is unreachable.
+            "BACKEND": "config.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "crit",
             "TIMEOUT": 60 * 60 * 24,
@@ -198,6 +200,14 @@ CRIT_SECTION_BODY_MAX_BYTES = 200_000
 CRIT_COMMENT_BODY_MAX_BYTES = 50_000
 CRIT_TITLE_MAX_CHARS = 200
 CRIT_API_WRITES_PER_MINUTE = env.int("CRIT_API_WRITES_PER_MINUTE", default=120)
+# Sign-in lockout: this many failures for one account, or from one address, within the
+# window pause sign-ins for it until the window ends.
+CRIT_SIGNIN_FAILURES_PER_ACCOUNT = env.int("CRIT_SIGNIN_FAILURES_PER_ACCOUNT", default=5)
+CRIT_SIGNIN_FAILURES_PER_ADDRESS = env.int("CRIT_SIGNIN_FAILURES_PER_ADDRESS", default=30)
+CRIT_SIGNIN_LOCKOUT_SECONDS = env.int("CRIT_SIGNIN_LOCKOUT_SECONDS", default=15 * 60)
+# A running export whose heartbeat is older than this belongs to a worker that died: the
+# task's hard time limit (180 s) plus a margin.
+CRIT_EXPORT_STALE_SECONDS = env.int("CRIT_EXPORT_STALE_SECONDS", default=240)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 
 # Plain lines while developing, one JSON object per line in production (LOG_FORMAT overrides).

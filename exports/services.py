@@ -12,6 +12,7 @@ from typing import Any
 import redis
 from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -31,10 +32,10 @@ from exports.selectors import export_source, source_digest
 logger = logging.getLogger(__name__)
 
 # A worker holds a job at most this long (the task's hard time limit); a running job
-# whose heartbeat is older than that plus a margin belongs to a worker that died.
+# whose heartbeat is older than that plus a margin (settings.CRIT_EXPORT_STALE_SECONDS)
+# belongs to a worker that died.
 RUN_SOFT_TIME_LIMIT = 150
 RUN_TIME_LIMIT = 180
-STALE_HEARTBEAT = timedelta(seconds=RUN_TIME_LIMIT + 60)
 # A queued job nobody picked up within this long is handed to the broker again.
 STALE_QUEUED = timedelta(minutes=2)
 # A job that keeps losing its worker is given up after this many claims.
@@ -57,6 +58,11 @@ class SweepResult:
     requeued_stale: int
     reenqueued: int
     given_up: int
+
+
+def stale_heartbeat() -> timedelta:
+    """How long a running job may go without a heartbeat before it counts as abandoned."""
+    return timedelta(seconds=settings.CRIT_EXPORT_STALE_SECONDS)
 
 
 def _clean_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -168,7 +174,7 @@ def _claim(job_id: int) -> int | None:
     Returns this run's attempt number, or None if the job is not ours to run."""
     now = timezone.now()
     claimable = Q(status=ExportJob.Status.QUEUED) | Q(
-        status=ExportJob.Status.RUNNING, heartbeat_at__lt=now - STALE_HEARTBEAT
+        status=ExportJob.Status.RUNNING, heartbeat_at__lt=now - stale_heartbeat()
     )
     claimed = ExportJob.objects.filter(claimable, pk=job_id).update(
         status=ExportJob.Status.RUNNING,
@@ -275,8 +281,24 @@ def export_run(*, job_id: int, final_attempt: bool = True) -> ExportJob | None:
     ):
         default_storage.delete(stored)
         return None
+    _remove_leftovers(job, keep=stored)
     job.refresh_from_db()
     return job
+
+
+def _remove_leftovers(job: ExportJob, *, keep: str) -> None:
+    """Delete files an earlier attempt of this job stored before its worker died, so a
+    finished job has exactly one file. Best effort: a file left over is only wasted space."""
+    folder = f"exports/{job.design_id}"
+    try:
+        _, names = default_storage.listdir(folder)
+        for name in names:
+            path = f"{folder}/{name}"
+            if name.startswith(f"{job.pk}-") and path != keep:
+                default_storage.delete(path)
+                logger.info("export job %s: removed %s left by an earlier attempt", job.pk, path)
+    except OSError:
+        logger.warning("export job %s: could not look for files of earlier attempts", job.pk)
 
 
 def export_sweep(*, now=None) -> SweepResult:
@@ -289,7 +311,7 @@ def export_sweep(*, now=None) -> SweepResult:
     - a job that lost its worker MAX_CLAIMS times is marked failed.
     """
     now = now or timezone.now()
-    stale = Q(status=ExportJob.Status.RUNNING, heartbeat_at__lt=now - STALE_HEARTBEAT)
+    stale = Q(status=ExportJob.Status.RUNNING, heartbeat_at__lt=now - stale_heartbeat())
     given_up = ExportJob.objects.filter(stale, attempts__gte=MAX_CLAIMS).update(
         status=ExportJob.Status.FAILED,
         error="The export kept stopping before it finished. Try again later.",

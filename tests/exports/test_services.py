@@ -160,7 +160,7 @@ def test_failure_is_recorded_with_a_readable_message_after_bounded_retries(
 
 def test_a_job_whose_worker_died_is_taken_over(seeded_design, alice):
     job = queued_job(seeded_design, alice)
-    long_ago = timezone.now() - services.STALE_HEARTBEAT * 2
+    long_ago = timezone.now() - services.stale_heartbeat() * 2
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportJob.Status.RUNNING, attempts=1, heartbeat_at=long_ago, progress=40
     )
@@ -173,7 +173,7 @@ def test_a_job_whose_worker_died_is_taken_over(seeded_design, alice):
 def test_sweep_requeues_stale_running_jobs_and_enqueues_forgotten_queued_ones(seeded_design, alice):
     stale = queued_job(seeded_design, alice, "markdown")
     forgotten = queued_job(seeded_design, alice, "pdf")
-    long_ago = timezone.now() - services.STALE_HEARTBEAT * 2
+    long_ago = timezone.now() - services.stale_heartbeat() * 2
     ExportJob.objects.filter(pk=stale.pk).update(
         status=ExportJob.Status.RUNNING, attempts=1, heartbeat_at=long_ago
     )
@@ -202,7 +202,7 @@ def test_sweep_leaves_jobs_with_a_live_worker_alone(seeded_design, alice):
 
 def test_sweep_gives_up_on_a_job_that_keeps_losing_its_worker(seeded_design, alice):
     job = queued_job(seeded_design, alice)
-    long_ago = timezone.now() - services.STALE_HEARTBEAT * 2
+    long_ago = timezone.now() - services.stale_heartbeat() * 2
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportJob.Status.RUNNING, attempts=services.MAX_CLAIMS, heartbeat_at=long_ago
     )
