@@ -36,6 +36,14 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def django_db_serialized_rollback():
+    """Every transactional test restores the migrated data (content types, the default
+    template) afterwards. Mixing transactional tests with and without serialized rollback
+    makes the later ones collide with content types recreated under new ids, so the suite
+    turns it on for all of them (pytest-django reads this fixture's name)."""
+
+
+@pytest.fixture(autouse=True)
 def _default_template_after_flush(request):
     """Transactional tests (browser journeys, real workers) flush every table afterwards, the
     data migration's default template included; put it back before each such test."""
