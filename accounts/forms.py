@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
 
+from accounts import throttle
 from accounts.models import Membership
 
 
@@ -35,3 +37,25 @@ class TeamForm(forms.Form):
 class MemberAddForm(forms.Form):
     identifier = forms.CharField(label="Username or email", max_length=254)
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+
+
+class SignInForm(AuthenticationForm):
+    """The sign-in form; refused while the account or the address is locked out after
+    repeated failures (``throttled_for`` then holds the seconds to wait)."""
+
+    throttled_for = 0
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        address = throttle.client_address(self.request)
+        wait, message = throttle.signin_wait(username=username, address=address)
+        if wait:
+            self.throttled_for = wait
+            raise forms.ValidationError(message, code="throttled")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            throttle.signin_failed(username=username, address=address)
+            raise
+        throttle.signin_succeeded(username=username)
+        return cleaned

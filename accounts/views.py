@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
-from accounts.forms import MemberAddForm, SignupForm, TeamForm
+from accounts.forms import MemberAddForm, SignInForm, SignupForm, TeamForm
 from accounts.models import Membership, User
 from config.http import HtmxHttpRequest
 
@@ -131,3 +132,19 @@ def team_member_remove(request: HtmxHttpRequest, team_id: int, user_id: int) -> 
     if member == request.user:
         return redirect("teams:list")
     return redirect(team)
+
+
+class SignInView(LoginView):
+    """Django's sign-in (a new session key on success) with failed attempts throttled: a
+    locked-out attempt gets 429 with Retry-After and the form says how long to wait."""
+
+    form_class = SignInForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_invalid(form)
+        if form.throttled_for:
+            response.status_code = 429
+            response["Retry-After"] = str(form.throttled_for)
+        return response

@@ -1,0 +1,72 @@
+"""Fixed-window counters in the Django cache, for limits on what one user or address may do.
+
+``cache.add`` + ``cache.incr`` are atomic on Redis and on the in-memory cache, so concurrent
+requests never lose a count. The window starts with the first hit and ends ``window`` seconds
+later, when the counter expires. With the cache unreachable every limit is open: Crit keeps
+serving rather than refuse everyone.
+"""
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Window:
+    count: int
+    retry_after: int  # seconds until the window ends; 0 when there is no window
+
+
+def _until_key(key: str) -> str:
+    return f"{key}:until"
+
+
+def window_hit(key: str, *, window: int) -> Window:
+    """Count one hit on ``key`` and return the window as it is after it."""
+    now = time.time()
+    try:
+        cache.add(_until_key(key), now + window, timeout=window)
+        cache.add(key, 0, timeout=window)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr, or the cache is down
+            cache.set(key, 1, timeout=window)
+            count = 1
+        until = cache.get(_until_key(key)) or now + window
+    except Exception:  # the cache backend's errors vary; a limit must never cause a 500
+        logger.warning("rate limit %s not counted: cache unavailable", key.split(":")[0])
+        return Window(count=0, retry_after=0)
+    return Window(count=count, retry_after=max(1, math.ceil(until - now)))
+
+
+def window_peek(key: str) -> Window:
+    """The window of ``key`` without counting a hit."""
+    now = time.time()
+    try:
+        count = cache.get(key) or 0
+        until = cache.get(_until_key(key)) or 0
+    except Exception:
+        return Window(count=0, retry_after=0)
+    if not count:
+        return Window(count=0, retry_after=0)
+    return Window(count=count, retry_after=max(1, math.ceil(until - now)))
+
+
+def window_clear(key: str) -> None:
+    try:
+        cache.delete_many([key, _until_key(key)])
+    except Exception:
+        logger.warning("rate limit %s not cleared: cache unavailable", key.split(":")[0])
+
+
+def wait_words(seconds: int) -> str:
+    """'30 seconds', '1 minute', '15 minutes': how long to wait, for a message."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
