@@ -142,9 +142,24 @@ STORAGES = {
     },
 }
 
-# Email: console locally, SMTP (EMAIL_URL) in production, locmem in tests.
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# Email: console locally, SMTP (EMAIL_URL, a local relay by default) in production, locmem in
+# tests (the test runner swaps every mailer for locmem).
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+_smtp_options = {
+    "host": _email.get("EMAIL_HOST"),
+    "port": _email.get("EMAIL_PORT"),
+    "username": _email.get("EMAIL_HOST_USER"),
+    "password": _email.get("EMAIL_HOST_PASSWORD"),
+    "use_tls": _email.get("EMAIL_USE_TLS", False),
+    "use_ssl": _email.get("EMAIL_USE_SSL", False),
+    "timeout": 10,
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": _smtp_options if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend") else {},
+    }
+}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Crit <crit@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -200,11 +215,6 @@ CRIT_SECTION_BODY_MAX_BYTES = 200_000
 CRIT_COMMENT_BODY_MAX_BYTES = 50_000
 CRIT_TITLE_MAX_CHARS = 200
 CRIT_API_WRITES_PER_MINUTE = env.int("CRIT_API_WRITES_PER_MINUTE", default=120)
-# Sign-in lockout: this many failures for one account, or from one address, within the
-# window pause sign-ins for it until the window ends.
-CRIT_SIGNIN_FAILURES_PER_ACCOUNT = env.int("CRIT_SIGNIN_FAILURES_PER_ACCOUNT", default=5)
-CRIT_SIGNIN_FAILURES_PER_ADDRESS = env.int("CRIT_SIGNIN_FAILURES_PER_ADDRESS", default=30)
-CRIT_SIGNIN_LOCKOUT_SECONDS = env.int("CRIT_SIGNIN_LOCKOUT_SECONDS", default=15 * 60)
 # Sign-in lockout: this many failures for one account, or from one address, within the
 # window pause sign-ins for it until the window ends.
 CRIT_SIGNIN_FAILURES_PER_ACCOUNT = env.int("CRIT_SIGNIN_FAILURES_PER_ACCOUNT", default=5)

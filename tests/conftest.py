@@ -19,11 +19,6 @@ def _tasks_run_in_process(request):
 
 
 @pytest.fixture(autouse=True)
-def _locmem_email(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
-@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test sees an empty cache. A key prefix of its own, rather than FLUSHDB, so the
     Redis database the Celery broker shares is left alone."""
