@@ -58,7 +58,8 @@ def free_port() -> int:
 class Server:
     """gunicorn with 2 sync workers and production settings."""
 
-    def __init__(self, workers: int = 2, **extra: str):
+    def __init__(self, workers: int = 2, log: Path | None = None, **extra: str):
+        self.log = log  # where gunicorn's output goes; the terminal if None
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.extra = extra
@@ -83,6 +84,8 @@ class Server:
             ],
             cwd=ROOT,
             env=env(**self.extra),
+            stdout=self.log.open("a") if self.log else None,
+            stderr=subprocess.STDOUT if self.log else None,
         )
 
     def wait_for(self, path: str, cookie: str = "", timeout: float = 30) -> float:
