@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.test.utils import override_settings
 
 from accounts import services as account_services
 from accounts.models import Membership, Team, User
@@ -39,6 +40,9 @@ DESIGN_SUMMARY = (
 EXTENSIONS = ("demo.seed_reviews", "demo.seed_exports")
 
 
+_NO_MAIL = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
+
+
 class Command(BaseCommand):
     help = "Create demo users (alice, bob, carol; password 'demo'), a team and a design."
 
@@ -55,7 +59,9 @@ class Command(BaseCommand):
                 "Refusing to create demo users with a known password while DEBUG is off. "
                 "Use --force if you really mean it."
             )
-        with transaction.atomic():
+        # The demo users' notifications stay in their inboxes; mailing them would only flood the
+        # terminal that runs `make run` (or a real mail relay) with messages nobody reads.
+        with override_settings(MAILERS=_NO_MAIL), transaction.atomic():
             users = {name: self._user(name, email) for name, email in USERS.items()}
             team = self._team(owner=users["alice"], member=users["bob"])
             design = self._design(team=team, author=users["alice"])
