@@ -165,6 +165,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Security headers. Cookies are secure whenever DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: pages carry the token (hx-headers, forms).
+CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
