@@ -3,7 +3,7 @@
 from typing import Any
 
 from designs.page import PageRequest, Panel
-from reviews import selectors
+from reviews import fragments, selectors
 
 PANELS_TEMPLATE = "reviews/design_panels.html"
 
@@ -25,15 +25,20 @@ DASHBOARD_PANELS = (
 
 
 def design_page_loader(page_request: PageRequest) -> dict[str, Any]:
-    """Reviewers, verdicts, issues and every section's threads: five queries in all."""
+    """Reviewers, verdicts, issues and every section's threads: four queries, and two more
+    when some section's threads are not in the cache."""
     access = page_request.access
     if access is None:
         return {}
-    user = page_request.request.user
     review = selectors.design_review(
         design=access.design,
         sections=page_request.sections,
-        viewer=user,  # type: ignore[arg-type]
+        viewer=page_request.request.user,  # type: ignore[arg-type]
+    )
+    fragments.threads_html_attach(
+        request=page_request.request,
+        design=access.design,
+        sections=page_request.sections,
         is_member=access.is_member,
     )
     return {"review": review}

@@ -14,7 +14,7 @@ from accounts.selectors import user_find
 from config.http import HtmxHttpRequest
 from designs import selectors as design_selectors
 from designs.selectors import DesignAccess
-from reviews import selectors, services
+from reviews import fragments, selectors, services
 from reviews.forms import (
     CommentForm,
     IssueStatusForm,
@@ -63,10 +63,15 @@ def _threads_response(
             return _refuse(request, error, status=status, back=_section_url(access, key))
         return redirect(_section_url(access, key))
     sections = list(design_selectors.design_sections(design=access.design))
-    review = selectors.design_review(
-        design=access.design, sections=sections, viewer=request.user, is_member=access.is_member
-    )
+    review = selectors.design_review(design=access.design, sections=sections, viewer=request.user)
     section = next(s for s in sections if s.key == key)
+    fragments.threads_html_attach(
+        request=request,
+        design=access.design,
+        sections=[section],
+        is_member=access.is_member,
+        live_context={"error": error, "error_for": error_for, "draft": draft} if error else None,
+    )
     access.design.refresh_from_db(fields=["status"])
     context = {
         "design": access.design,

@@ -30,7 +30,14 @@ from reviews.selectors.record import (
     VerdictRecord,
     review_record,
 )
-from reviews.selectors.threads import threads_attach
+from reviews.selectors.threads import (
+    OpenIssue,
+    ThreadsState,
+    load_threads,
+    threads_attach,
+    threads_decorate,
+    threads_state_attach,
+)
 
 __all__ = [
     "ChangedSection",
@@ -38,10 +45,12 @@ __all__ = [
     "DesignReview",
     "IssueChangeRecord",
     "IssueRecord",
+    "OpenIssue",
     "ReviewRecord",
     "ReviewerRecord",
     "ReviewerRow",
     "SectionReviewRecord",
+    "ThreadsState",
     "VerdictRecord",
     "changed_since",
     "comment_get_for",
@@ -49,11 +58,14 @@ __all__ = [
     "designs_waiting_for_review",
     "designs_with_open_issues",
     "latest_verdicts",
+    "load_threads",
     "notification_get_for",
     "notification_list",
     "notification_settings_for",
     "notification_unread_count",
     "review_record",
     "threads_attach",
+    "threads_decorate",
+    "threads_state_attach",
     "user_can_see_design",
 ]

@@ -5,12 +5,8 @@ from dataclasses import dataclass, field
 
 from accounts.models import Membership, User
 from designs.models import Design, Section
-from reviews.models import (
-    Comment,
-    ReviewRequest,
-    Verdict,
-)
-from reviews.selectors.threads import diff_url, threads_attach
+from reviews.models import ReviewRequest, Verdict
+from reviews.selectors.threads import OpenIssue, diff_url, threads_state_attach
 
 
 @dataclass
@@ -33,7 +29,7 @@ class ChangedSection:
 class DesignReview:
     reviewers: list[ReviewerRow]
     team_members: list[User]
-    open_issues: list[tuple[Section, Comment]]
+    open_issues: list[tuple[Section, OpenIssue]]
     my_request: ReviewRequest | None
     my_verdict: Verdict | None
     changed_since_my_verdict: list[ChangedSection] = field(default_factory=list)
@@ -43,10 +39,10 @@ class DesignReview:
         return len(self.open_issues)
 
     @property
-    def open_issues_by_section(self) -> list[tuple[Section, list[Comment]]]:
-        grouped: dict[int, tuple[Section, list[Comment]]] = {}
-        for section, comment in self.open_issues:
-            grouped.setdefault(section.pk, (section, []))[1].append(comment)
+    def open_issues_by_section(self) -> list[tuple[Section, list[OpenIssue]]]:
+        grouped: dict[int, tuple[Section, list[OpenIssue]]] = {}
+        for section, issue in self.open_issues:
+            grouped.setdefault(section.pk, (section, []))[1].append(issue)
         return list(grouped.values())
 
 
@@ -80,14 +76,13 @@ def changed_since(*, verdict: Verdict, sections: list[Section]) -> list[ChangedS
     return changed
 
 
-def design_review(
-    *, design: Design, sections: list[Section], viewer: User, is_member: bool
-) -> DesignReview:
-    """Everything reviews shows on the design page, threads attached to ``sections``.
+def design_review(*, design: Design, sections: list[Section], viewer: User) -> DesignReview:
+    """Everything reviews shows on the design page but the threads themselves: reviewers,
+    verdicts, team, open issues, and each section's ``threads_state`` and counts.
 
-    Five queries whatever the number of sections, comments and verdicts.
+    Four queries whatever the number of sections, comments and verdicts.
     """
-    threads_attach(design=design, sections=sections, viewer=viewer, is_member=is_member)
+    threads_state_attach(design=design, sections=sections)
     requests = list(
         ReviewRequest.objects.filter(design=design)
         .select_related("reviewer", "requested_by")
@@ -102,10 +97,9 @@ def design_review(
     ]
     member_ids = {m.pk for m in members}
     open_issues = [
-        (section, thread)
+        (section, issue)
         for section in sections
-        for thread in section.review_threads  # type: ignore[attr-defined]
-        if thread.issue_status == Comment.IssueStatus.OPEN
+        for issue in section.threads_state.open_issues  # type: ignore[attr-defined]
     ]
     my_request = next((r for r in requests if r.reviewer_id == viewer.pk), None)
     my_verdict = latest.get(viewer.pk)

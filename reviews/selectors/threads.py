@@ -1,7 +1,11 @@
-"""Comment threads attached to sections, loaded in two queries."""
+"""Comment threads attached to sections, loaded in two queries, and what the design page
+needs to know about them without loading them: counts, open issues and a stamp."""
 
+import hashlib
 from collections import defaultdict
+from dataclasses import dataclass, field
 
+from django.db.models.functions import Substr
 from django.urls import reverse
 
 from accounts.models import User
@@ -48,6 +52,79 @@ def load_threads(*, design: Design, sections: list[Section]) -> dict[int, list[C
     return threads
 
 
+@dataclass(frozen=True)
+class OpenIssue:
+    pk: int
+    author_name: str
+    excerpt: str  # the body's first 61 characters: enough to shorten it to 60
+
+
+@dataclass
+class ThreadsState:
+    """A section's threads in brief. ``stamp`` changes whenever a comment in the section is
+    added, changed (edited, deleted, resolved, its issue moved) or removed: every write to a
+    thread saves the thread's comment rows with a new ``updated_at``."""
+
+    comment_count: int = 0
+    open_issues: list[OpenIssue] = field(default_factory=list)
+    author_ids: set[int] = field(default_factory=set)
+    stamp: str = ""
+
+    @property
+    def open_issue_count(self) -> int:
+        return len(self.open_issues)
+
+
+def threads_state_attach(*, design: Design, sections: list[Section]) -> None:
+    """Attach ``threads_state``, ``comment_count`` and ``open_issue_count`` to each section.
+
+    One query over the design's comment rows (no bodies, no rendering), whatever their number.
+    """
+    states = {s.pk: ThreadsState() for s in sections}
+    changes: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        Comment.objects.filter(design=design, section_id__in=list(states))
+        .order_by("created_at", "pk")
+        .values_list(
+            "section_id",
+            "pk",
+            "parent_id",
+            "author_id",
+            "author__username",
+            "updated_at",
+            "deleted_at",
+            "issue_status",
+            Substr("body", 1, 61),
+        )
+    )
+    for (
+        section_id,
+        pk,
+        parent_id,
+        author_id,
+        username,
+        updated_at,
+        deleted_at,
+        status,
+        start,
+    ) in rows:
+        state = states[section_id]
+        changes[section_id].append(f"{pk}@{updated_at.isoformat()}")
+        state.author_ids.add(author_id)
+        if deleted_at is None:
+            state.comment_count += 1
+        if parent_id is None and status == Comment.IssueStatus.OPEN:
+            state.open_issues.append(OpenIssue(pk=pk, author_name=username, excerpt=start))
+    for section in sections:
+        state = states[section.pk]
+        if changes[section.pk]:
+            digest = hashlib.blake2b(" ".join(changes[section.pk]).encode(), digest_size=12)
+            state.stamp = digest.hexdigest()
+        section.threads_state = state  # type: ignore[attr-defined]
+        section.comment_count = state.comment_count  # type: ignore[attr-defined]
+        section.open_issue_count = state.open_issue_count  # type: ignore[attr-defined]
+
+
 def diff_url(*, design_id: int, key: str, from_version: int, to_version: int) -> str:
     base = reverse("designs:section_diff", args=[design_id, key])
     return f"{base}?from={from_version}&to={to_version}"
@@ -60,31 +137,42 @@ def threads_attach(
     counts, and what the viewer may do on each comment. Two queries."""
     threads = load_threads(design=design, sections=sections)
     for section in sections:
-        section_threads = threads.get(section.pk, [])
-        count = 0
-        open_issues = 0
-        for thread in section_threads:
-            for comment in [thread, *thread.thread_replies]:  # type: ignore[attr-defined]
-                if not comment.is_deleted:
-                    count += 1
-                comment.is_outdated = comment.section_version < section.version  # type: ignore[attr-defined]
-                comment.diff_url = diff_url(  # type: ignore[attr-defined]
-                    design_id=design.pk,
-                    key=section.key,
-                    from_version=comment.section_version,
-                    to_version=section.version,
-                )
-                comment.can_change = (  # type: ignore[attr-defined]
-                    comment.author_id == viewer.pk and not comment.is_deleted
-                )
-            if thread.issue_status == Comment.IssueStatus.OPEN:
-                open_issues += 1
-            thread.issue_moves = rules.issue_moves_for(  # type: ignore[attr-defined]
-                comment=thread, user=viewer, is_member=is_member
+        threads_decorate(
+            design=design,
+            section=section,
+            threads=threads.get(section.pk, []),
+            viewer=viewer,
+            is_member=is_member,
+        )
+
+
+def threads_decorate(
+    *, design: Design, section: Section, threads: list[Comment], viewer: User, is_member: bool
+) -> None:
+    """Attach ``threads`` to ``section`` as ``review_threads`` with the counts, and mark on
+    each comment whether it is outdated and what ``viewer`` may do with it. No queries."""
+    count = 0
+    open_issues = 0
+    diff_base = reverse("designs:section_diff", args=[design.pk, section.key])
+    for thread in threads:
+        for comment in [thread, *thread.thread_replies]:  # type: ignore[attr-defined]
+            if not comment.is_deleted:
+                count += 1
+            comment.is_outdated = comment.section_version < section.version  # type: ignore[attr-defined]
+            comment.diff_url = (  # type: ignore[attr-defined]
+                f"{diff_base}?from={comment.section_version}&to={section.version}"
             )
-            thread.can_resolve = (  # type: ignore[attr-defined]
-                rules.resolve_refusal(comment=thread, user=viewer, is_member=is_member) is None
+            comment.can_change = (  # type: ignore[attr-defined]
+                comment.author_id == viewer.pk and not comment.is_deleted
             )
-        section.review_threads = section_threads  # type: ignore[attr-defined]
-        section.comment_count = count  # type: ignore[attr-defined]
-        section.open_issue_count = open_issues  # type: ignore[attr-defined]
+        if thread.issue_status == Comment.IssueStatus.OPEN:
+            open_issues += 1
+        thread.issue_moves = rules.issue_moves_for(  # type: ignore[attr-defined]
+            comment=thread, user=viewer, is_member=is_member
+        )
+        thread.can_resolve = (  # type: ignore[attr-defined]
+            rules.resolve_refusal(comment=thread, user=viewer, is_member=is_member) is None
+        )
+    section.review_threads = threads  # type: ignore[attr-defined]
+    section.comment_count = count  # type: ignore[attr-defined]
+    section.open_issue_count = open_issues  # type: ignore[attr-defined]
