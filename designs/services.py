@@ -241,6 +241,7 @@ def section_update(
     if (current.state in Section.COVERED_STATES) != (resolved.state in Section.COVERED_STATES):
         _refresh_coverage(current.design_id)
     current.refresh_from_db()
+    current.updated_by = edited_by  # as saved; spares callers that show it a query
     section_saved.send(
         sender=Section, section=current, previous_version=base_version, edited_by=edited_by
     )

@@ -69,7 +69,6 @@ def approvals_mark_stale(*, section: Section, edited_by: User) -> list[Verdict]:
     """A section changed: every approval of its design given on an older version of that
     section goes stale, its reviewer is told, and the design's status is recomputed (so an
     approved design goes back to "in review"). Idempotent. Atomic."""
-    design = section.design
     stale = [
         v
         for v in Verdict.objects.filter(
@@ -79,6 +78,7 @@ def approvals_mark_stale(*, section: Section, edited_by: User) -> list[Verdict]:
     ]
     if not stale:
         return []
+    design = section.design
     now = timezone.now()
     Verdict.objects.filter(pk__in=[v.pk for v in stale]).update(stale_at=now, updated_at=now)
     latest = latest_verdicts(Verdict.objects.filter(design_id=section.design_id))
