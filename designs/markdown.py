@@ -1,7 +1,8 @@
 """Markdown to safe HTML: CommonMark + GFM tables, task lists, strikethrough and autolinks.
 
 Raw HTML is off in the parser, and everything the parser emits still goes through an nh3
-allow-list, so no ``on*``, ``style``, ``hx-*`` attribute or non-http(s)/mailto link survives.
+allow-list, so no ``on*``, ``style``, ``hx-*`` attribute or non-http(s)/mailto link survives,
+and images load only from this site (an image elsewhere keeps its alt text, not its source).
 Code fences are highlighted with Pygments using CSS classes (no inline styles).
 """
 
@@ -73,7 +74,20 @@ def _validate_link(url: str) -> bool:
 _parser = _build_parser()
 
 
+def _same_site(url: str) -> bool:
+    """A path on this site: no scheme, no host (``//host``, or ``/\\host`` that browsers
+    read as one)."""
+    url = url.strip()
+    if "\\" in url or url.startswith("//"):
+        return False
+    head = url.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    return ":" not in head
+
+
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if tag == "img" and attr == "src":
+        # Images from elsewhere would tell their host who reads a design, and when.
+        return value if _same_site(value) else None
     if attr == "class":
         classes = [c for c in value.split() if c.startswith(("hl-", "language-", "task-list"))]
         classes += [c for c in value.split() if c in {"highlight", "contains-task-list"}]

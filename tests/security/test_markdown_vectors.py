@@ -130,3 +130,41 @@ def test_safe_links_and_images_are_kept():
     assert 'href="https://example.com/a"' in out
     assert 'src="/static/d.png"' in out
     assert 'href="mailto:a@b.co"' in out
+
+
+@pytest.mark.django_db
+def test_hostile_usernames_are_refused_by_the_sign_up_service():
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import user_create
+
+    accepted = []
+    for text in TEXTS:
+        try:
+            accepted.append(user_create(username=text[:150], password="Fresh-Pass-981").username)
+        except ValidationError:
+            continue
+    assert all(re.fullmatch(r"[\w.@+-]+", name) for name in accepted), accepted
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "https://evil.example/pixel.png",
+        "http://evil.example/pixel.png",
+        "//evil.example/pixel.png",
+        "/\\evil.example/pixel.png",
+        " https://evil.example/pixel.png",
+    ],
+)
+def test_images_from_other_sites_lose_their_source(src):
+    out = render_markdown(f"![tracker]({src})") + sanitize(f'<img src="{src}" alt="t">')
+    for kept in re.findall(r'src="([^"]*)"', out):
+        # markdown-it percent-encodes a backslash: "/%5Cevil.example" is a path here.
+        assert kept.startswith("/%5C"), kept
+    assert 'alt="tracker"' in out
+
+
+def test_images_from_this_site_are_kept():
+    assert 'src="/static/diagram.png"' in render_markdown("![d](/static/diagram.png)")
+    assert 'src="diagram.png"' in render_markdown("![d](diagram.png)")
