@@ -1,0 +1,122 @@
+"""Query budgets that hold whatever the size: a page or endpoint costs the same number of
+queries with 5 comments or 500, and with a few designs or many."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.api.conftest import ApiClient
+from tests.factories import make_api_token, make_design, request_review
+from tests.perf.conftest import comments_bulk_add, count_queries
+
+pytestmark = pytest.mark.django_db
+
+DESIGN_PAGE_BUDGET = 12
+
+
+def _page_costs(client, url) -> tuple[int, int]:
+    """(queries with every section's threads cached, queries with none cached)."""
+    client.get(url)
+    warm = count_queries(client, url)
+    cache.clear()
+    cold = count_queries(client, url)
+    return warm, cold
+
+
+def test_design_page_costs_the_same_with_5_or_500_comments(client, team, alice, bob, reviewed):
+    large = make_design(team=team, author=alice, title="Large")
+    comments_bulk_add(design=reviewed, author=bob, replier=alice, count=5)
+    comments_bulk_add(design=large, author=bob, replier=alice, count=500)
+    client.force_login(alice)
+    small_costs = _page_costs(client, reviewed.get_absolute_url())
+    large_costs = _page_costs(client, large.get_absolute_url())
+    assert small_costs == large_costs
+    warm, cold = small_costs
+    assert cold <= DESIGN_PAGE_BUDGET
+    assert warm < cold  # cached threads need neither comments nor issue changes loaded
+
+
+def test_design_page_costs_the_same_for_a_reviewer(client, team, alice, bob, reviewed):
+    large = make_design(team=team, author=alice, title="Large")
+    request_review(design=large, reviewer=bob, requested_by=alice)
+    comments_bulk_add(design=reviewed, author=bob, replier=alice, count=5)
+    comments_bulk_add(design=large, author=bob, replier=alice, count=500)
+    client.force_login(bob)
+    assert _page_costs(client, reviewed.get_absolute_url()) == _page_costs(
+        client, large.get_absolute_url()
+    )
+
+
+def test_section_fragment_costs_the_same_with_5_or_500_comments(client, team, alice, bob, reviewed):
+    large = make_design(team=team, author=alice, title="Large")
+    comments_bulk_add(design=reviewed, author=bob, replier=alice, count=5)
+    comments_bulk_add(design=large, author=bob, replier=alice, count=500)
+    client.force_login(alice)
+    key = reviewed.sections.get(position=1).key
+    small = reverse("designs:section", args=[reviewed.pk, key])
+    big = reverse("designs:section", args=[large.pk, key])
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    client.get(small, **htmx)
+    client.get(big, **htmx)
+    assert count_queries(client, small, **htmx) == count_queries(client, big, **htmx)
+
+
+def test_dashboard_costs_the_same_with_3_or_60_designs_and_open_issues(client, team, alice, bob):
+    for n in range(3):
+        design = make_design(team=team, author=alice, title=f"Few {n}")
+        comments_bulk_add(design=design, author=bob, replier=alice, count=5)
+    client.force_login(alice)
+    client.get("/")
+    few = count_queries(client, "/")
+    for n in range(57):
+        design = make_design(team=team, author=alice, title=f"Many {n}")
+        comments_bulk_add(design=design, author=bob, replier=alice, count=5)
+    assert count_queries(client, "/") == few
+
+
+def _api(user):
+    return ApiClient(make_api_token(user=user))
+
+
+def test_api_design_and_threads_cost_the_same_with_5_or_500_comments(team, alice, bob, reviewed):
+    large = make_design(team=team, author=alice, title="Large")
+    comments_bulk_add(design=reviewed, author=bob, replier=alice, count=5)
+    comments_bulk_add(design=large, author=bob, replier=alice, count=500)
+    api = _api(alice)
+    key = reviewed.sections.get(position=1).key
+    for path in ("/api/v1/designs/{id}", "/api/v1/designs/{id}/sections/{key}/comments"):
+        api.get(path.format(id=reviewed.pk, key=key))
+        small = count_queries(api, path.format(id=reviewed.pk, key=key))
+        large_count = count_queries(api, path.format(id=large.pk, key=key))
+        assert small == large_count, path
+
+
+def test_api_design_list_costs_the_same_with_3_or_60_designs(team, alice):
+    for n in range(3):
+        make_design(team=team, author=alice, title=f"Few {n}")
+    api = _api(alice)
+    api.get("/api/v1/designs")
+    few = count_queries(api, "/api/v1/designs")
+    for n in range(57):
+        make_design(team=team, author=alice, title=f"Many {n}")
+    assert count_queries(api, "/api/v1/designs") == few
+
+
+def test_api_section_save_costs_the_same_with_5_or_500_comments(team, alice, bob, reviewed):
+    large = make_design(team=team, author=alice, title="Large")
+    comments_bulk_add(design=reviewed, author=bob, replier=alice, count=5)
+    comments_bulk_add(design=large, author=bob, replier=alice, count=500)
+    api = _api(alice)
+    key = reviewed.sections.get(position=1).key
+
+    def save_cost(design, key) -> int:
+        path = f"/api/v1/designs/{design.pk}/sections/{key}"
+        with CaptureQueriesContext(connection) as queries:
+            response = api.patch_json(path, {"body": "New text", "base_version": 0})
+        assert response.status_code == 200, response.content
+        return len(queries)
+
+    save_cost(reviewed, reviewed.sections.get(position=2).key)  # the token's first use
+    assert save_cost(reviewed, key) == save_cost(large, key)
