@@ -90,6 +90,7 @@ class Outcome:
     seconds: float  # from when the request was due until its answer
     write: dict | None = None  # what was sent, for the read-back
     service: float = 0.0  # from sending it until its answer
+    at: float = 0.0  # when it was due, in seconds from the start
 
 
 @dataclass
@@ -105,6 +106,7 @@ class Soak:
     versions: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     outcomes: list[Outcome] = field(default_factory=list)
+    started: float = 0.0
 
     def request(
         self, method: str, path: str, *, headers: dict[str, str], body: bytes | None = None
@@ -208,7 +210,7 @@ class Soak:
         # so time spent queueing on our side counts too.
         outcome = Outcome(
             kind=kind, status=status, seconds=time.perf_counter() - due, write=write,
-            service=took,
+            service=took, at=due - self.started,
         )  # fmt: skip
         with self.lock:
             self.outcomes.append(outcome)
@@ -217,7 +219,7 @@ class Soak:
         """Send requests on a fixed schedule; returns the achieved duration."""
         kinds = [kind for kind, _ in MIX]
         weights = [weight for _, weight in MIX]
-        start = time.perf_counter()
+        start = self.started = time.perf_counter()
         total = int(seconds * rate)
         with ThreadPoolExecutor(threads) as pool:
             for n in range(total):
@@ -331,6 +333,14 @@ def report(soak: Soak, seconds: int, rate: float, took: float, figures: dict) ->
               f"{counts[0]:9d} {p50:8.1f} {p95:8.1f} {server_p50:10.1f}")  # fmt: skip
     print("p50/p95: from when a request was due to its answer (queueing included); "
           "server p50: from sending it")  # fmt: skip
+    minutes: dict[int, list[float]] = defaultdict(list)
+    for o in soak.outcomes:
+        if o.status:
+            minutes[int(o.at // 60)].append(o.service)
+    print("server p50/p95 ms by minute: " + ", ".join(
+        f"{m + 1}: {percentile(t, 50) * 1000:.0f}/{percentile(t, 95) * 1000:.0f}"
+        for m, t in sorted(minutes.items())
+    ))  # fmt: skip
     statuses = Counter(o.status for o in soak.outcomes)
     print("status counts: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())))
     print(
