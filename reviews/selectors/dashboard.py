@@ -4,10 +4,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 
 from accounts.models import Membership, User
 from designs.models import Design
-from reviews.models import (
-    ReviewRequest,
-    Verdict,
-)
+from reviews.models import Comment, ReviewRequest, Verdict
 
 
 def designs_waiting_for_review(*, fetched_by: User, limit: int = 10) -> list[ReviewRequest]:
@@ -33,14 +30,20 @@ def designs_waiting_for_review(*, fetched_by: User, limit: int = 10) -> list[Rev
 
 
 def designs_with_open_issues(*, fetched_by: User, limit: int = 10) -> list[Design]:
-    """Designs of ``fetched_by``'s teams that have open issues, most issues first. One query."""
+    """Designs of ``fetched_by``'s teams that have open issues, most issues first. One query,
+    led by the open-issue index rather than by every design of the teams."""
     teams = Membership.objects.filter(user=fetched_by).values("team_id")
+    open_issues = Comment.objects.filter(issue_status=Comment.IssueStatus.OPEN)
+    per_design = (
+        open_issues.filter(design=OuterRef("pk"))
+        .order_by()
+        .values("design")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return list(
-        Design.objects.filter(team_id__in=teams)
-        .annotate(
-            open_issue_count=Count("comments", filter=Q(comments__issue_status="open")),
-        )
-        .filter(open_issue_count__gt=0)
+        Design.objects.filter(team_id__in=teams, pk__in=open_issues.values("design_id"))
+        .annotate(open_issue_count=Subquery(per_design))
         .select_related("team")
         .order_by("-open_issue_count", "-last_edited_at")[:limit]
     )
