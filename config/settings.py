@@ -222,6 +222,9 @@ CRIT_API_WRITES_PER_MINUTE = env.int("CRIT_API_WRITES_PER_MINUTE", default=120)
 CRIT_SIGNIN_FAILURES_PER_ACCOUNT = env.int("CRIT_SIGNIN_FAILURES_PER_ACCOUNT", default=5)
 CRIT_SIGNIN_FAILURES_PER_ADDRESS = env.int("CRIT_SIGNIN_FAILURES_PER_ADDRESS", default=30)
 CRIT_SIGNIN_LOCKOUT_SECONDS = env.int("CRIT_SIGNIN_LOCKOUT_SECONDS", default=15 * 60)
+# Comments (and replies) one person may post a minute, new exports an hour; 0 is no limit.
+CRIT_COMMENTS_PER_MINUTE = env.int("CRIT_COMMENTS_PER_MINUTE", default=60)
+CRIT_EXPORTS_PER_HOUR = env.int("CRIT_EXPORTS_PER_HOUR", default=120)
 # A running export whose heartbeat is older than this belongs to a worker that died: the
 # task's hard time limit (180 s) plus a margin.
 CRIT_EXPORT_STALE_SECONDS = env.int("CRIT_EXPORT_STALE_SECONDS", default=240)

@@ -36,6 +36,10 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
+# markdown-it stops parsing at this depth and silently drops the rest of the text, so text
+# that reaches it (lists ten deep) is shown as written instead, with a notice. A higher cap
+# makes nested brackets take seconds.
+MAX_NESTING = 20
 
 _formatter = HtmlFormatter(nowrap=True, classprefix="hl-")
 
@@ -59,6 +63,7 @@ def _build_parser() -> MarkdownIt:
         {"html": False, "linkify": True, "typographer": False, "highlight": _highlight},
     )
     md.enable(["table", "strikethrough", "linkify"])
+    md.options["maxNesting"] = MAX_NESTING
     md.use(tasklists_plugin, enabled=False)
     md.validateLink = _validate_link  # type: ignore[method-assign]
     return md
@@ -114,7 +119,15 @@ def render_markdown(text: str) -> str:
     """Render Markdown to sanitised HTML. Pure: same text, same HTML."""
     if not text.strip():
         return ""
-    return sanitize(_parser.render(text))
+    env: dict = {}
+    tokens = _parser.parse(text, env)
+    if any(token.level >= MAX_NESTING - 1 for token in tokens):
+        return (
+            "<p><em>This text nests lists or quotes too deeply to lay out; "
+            "it is shown as written.</em></p>\n"
+            f"<pre><code>{html.escape(text, quote=False)}</code></pre>\n"
+        )
+    return sanitize(_parser.renderer.render(tokens, _parser.options, env))
 
 
 def highlight_css() -> str:

@@ -24,6 +24,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from accounts.models import User
+from config.ratelimit import wait_words, window_hit
 from designs.models import Design
 from exports.models import ExportJob
 from exports.renderers import markdown as markdown_renderer
@@ -108,6 +109,21 @@ def export_enqueue(*, job_id: int) -> bool:
     return True
 
 
+def _export_allowance_take(*, user: User) -> None:
+    """Count one new export job for ``user``; ValidationError once over
+    CRIT_EXPORTS_PER_HOUR (0 turns the limit off). Asking again for an existing export is
+    free."""
+    limit = settings.CRIT_EXPORTS_PER_HOUR
+    if not limit:
+        return
+    window = window_hit(f"exports:{user.pk}", window=60 * 60)
+    if window.count > limit:
+        raise ValidationError(
+            f"You have asked for {limit} new exports within the hour, the most there can be. "
+            f"Try again in {wait_words(window.retry_after)}."
+        )
+
+
 @transaction.atomic
 def export_request(
     *, design: Design, format: str, requested_by: User, options: dict[str, Any] | None = None
@@ -142,6 +158,7 @@ def export_request(
         existing.status != ExportJob.Status.DONE or default_storage.exists(existing.file.name or "")
     ):
         return existing, False
+    _export_allowance_take(user=requested_by)
     try:
         with transaction.atomic():
             job = ExportJob.objects.create(

@@ -51,6 +51,13 @@ def _default_template_after_flush(request):
     template_install_default()
 
 
+@pytest.fixture(autouse=True)
+def _no_comment_rate_limit(settings):
+    """Tests build threads of hundreds of comments in a moment; the per-minute limit is
+    tested on its own (tests/security/test_limits.py) with the setting back on."""
+    settings.CRIT_COMMENTS_PER_MINUTE = 0
+
+
 @pytest.fixture
 def alice(db):
     return UserFactory(username="alice")

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from accounts.models import Membership, User
+from config.ratelimit import wait_words, window_hit
 from designs.markdown import render_markdown
 from designs.models import Design, DesignReader, Section
 from reviews.mentions import link_mentions, mentioned_names
@@ -56,6 +57,22 @@ def clean_body(body: str, *, field: str = "body", required: bool = True) -> str:
     if bad:
         raise ValidationError({field: f"Control character U+{ord(bad[0]):04X} is not allowed."})
     return body
+
+
+def comment_allowance_take(*, user: User) -> None:
+    """Count one comment by ``user``; ValidationError once over CRIT_COMMENTS_PER_MINUTE
+    (0 turns the limit off)."""
+    limit = settings.CRIT_COMMENTS_PER_MINUTE
+    if not limit:
+        return
+    window = window_hit(f"comments:{user.pk}", window=60)
+    if window.count > limit:
+        raise ValidationError(
+            {
+                "body": f"You are commenting very fast: at most {limit} comments a minute. "
+                f"Try again in {wait_words(window.retry_after)}."
+            }
+        )
 
 
 def section_url(section: Section) -> str:

@@ -14,6 +14,7 @@ from reviews.models import (
 from reviews.services._common import (
     Kind,
     clean_body,
+    comment_allowance_take,
     notify,
     quote,
     render_body,
@@ -75,6 +76,7 @@ def comment_add(*, section: Section, author: User, body: str, raise_issue: bool 
     design = section.design
     require_reader(design=design, user=author)
     body = clean_body(body)
+    comment_allowance_take(user=author)
     body_html, mentioned = render_body(body=body, design=design)
     current_version = Section.objects.values_list("version", flat=True).get(pk=section.pk)
     comment = Comment.objects.create(
@@ -105,6 +107,7 @@ def comment_reply(*, parent: Comment, author: User, body: str) -> Comment:
     design = parent.design
     require_reader(design=design, user=author)
     body = clean_body(body)
+    comment_allowance_take(user=author)
     body_html, mentioned = render_body(body=body, design=design)
     section = parent.section
     current_version = Section.objects.values_list("version", flat=True).get(pk=section.pk)

@@ -1,0 +1,55 @@
+"""How long designs.markdown takes on pathological input, each case at the section size
+limit or below. Prints one line per case: input size, output size, seconds (best of 3).
+
+    .venv/bin/python bench/markdown_pathological.py
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django
+
+django.setup()
+
+from designs.markdown import render_markdown  # noqa: E402
+
+CASES = {
+    "10,000 nested lists": "".join("  " * i + "- x\n" for i in range(200)) * 50,
+    "10,000 nested list markers": "- " * 10_000 + "x\n",
+    "10,000 nested quotes": ">" * 10_000 + " x\n",
+    "50,000 backticks": "`" * 50_000,
+    "25,000 backtick pairs": "`a` " * 25_000,
+    "unclosed fences": "```\n" * 40_000,
+    "huge table (2,000 rows x 10)": "|" + "h|" * 10 + "\n|" + "-|" * 10 + "\n"
+    + ("|" + "cell|" * 10 + "\n") * 2_000,
+    "wide table (1 row x 5,000)": "|" + "h|" * 5_000 + "\n|" + "-|" * 5_000 + "\n"
+    + "|" + "c|" * 5_000 + "\n",
+    "50,000 emphasis openers": "*a " * 50_000,
+    "nested brackets": "[" * 50_000 + "x" + "]" * 50_000,
+    "20,000 link references": "".join(f"[r{i}]: https://example.com/{i}\n" for i in range(5_000))
+    + "[r1] " * 15_000,
+    "100,000 entities": "&amp;" * 40_000,
+    "200 KB of autolinks": "https://example.com/a " * 9_000,
+}
+
+
+def main() -> None:
+    limit = 200_000
+    print(f"{'case':34} {'in KB':>7} {'out KB':>8} {'seconds':>8}")
+    for name, text in CASES.items():
+        text = text[:limit]
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            out = render_markdown(text)
+            best = min(best, time.perf_counter() - start)
+        print(f"{name:34} {len(text) / 1000:7.1f} {len(out) / 1000:8.1f} {best:8.3f}")
+
+
+if __name__ == "__main__":
+    main()
