@@ -25,10 +25,20 @@ CASES = {
     "50,000 backticks": "`" * 50_000,
     "25,000 backtick pairs": "`a` " * 25_000,
     "unclosed fences": "```\n" * 40_000,
-    "huge table (2,000 rows x 10)": "|" + "h|" * 10 + "\n|" + "-|" * 10 + "\n"
+    "huge table (2,000 rows x 10)": "|"
+    + "h|" * 10
+    + "\n|"
+    + "-|" * 10
+    + "\n"
     + ("|" + "cell|" * 10 + "\n") * 2_000,
-    "wide table (1 row x 5,000)": "|" + "h|" * 5_000 + "\n|" + "-|" * 5_000 + "\n"
-    + "|" + "c|" * 5_000 + "\n",
+    "wide table (1 row x 5,000)": "|"
+    + "h|" * 5_000
+    + "\n|"
+    + "-|" * 5_000
+    + "\n"
+    + "|"
+    + "c|" * 5_000
+    + "\n",
     "50,000 emphasis openers": "*a " * 50_000,
     "nested brackets": "[" * 50_000 + "x" + "]" * 50_000,
     "20,000 link references": "".join(f"[r{i}]: https://example.com/{i}\n" for i in range(5_000))
