@@ -133,14 +133,24 @@ print(json.dumps({
 
 
 @pytest.fixture(scope="module")
-def production():
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+def production(tmp_path_factory):
+    dropped = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
         DEBUG="false",
         SECRET_KEY="tF8q-Zr2vLx9pK4wNc7sYb1mHd6jGe3uQa5oRi0tWz8yXk2n-Lp4Ve7Bs9Cu1Dw3Ex5F",
         ALLOWED_HOSTS="testserver",
         DJANGO_SETTINGS_MODULE="config.settings",
         LOG_LEVEL="ERROR",
+        # Production serves hashed static files from a manifest: build one, as a deploy does.
+        STATIC_ROOT=str(tmp_path_factory.mktemp("static")),
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
     )
     result = subprocess.run(
         [sys.executable, "-c", PRODUCTION_PROBE],
