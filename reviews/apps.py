@@ -14,6 +14,7 @@ class ReviewsConfig(AppConfig):
             page="design",
             loader=page_panels.design_page_loader,
             panels=page_panels.DESIGN_PANELS,
+            section_part=page_panels.SECTION_PART,
         )
         page.register(
             page="dashboard",

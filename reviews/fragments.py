@@ -19,8 +19,9 @@ Two things differ between viewers or with time, and are handled apart:
   an hour while under a week, a day after that, so such a phrase is at most one of its
   units behind (as on a page left open that long).
 
-A page looks all its sections up in one round trip, then loads and renders only those that
-missed: two queries, whatever the number of sections or comments.
+The design page caches whole section cards (``designs.page``) and asks here only for the
+sections whose card missed; those are looked up in one round trip, and only the panels that
+missed too are loaded and rendered: two queries, whatever the number of sections or comments.
 """
 
 import hashlib
@@ -36,12 +37,12 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from designs import page
 from designs.models import Design, Section
 from reviews import selectors
 
 PANELS_FILE = "reviews/design_panels.html"
 THREADS_PANEL = f"{PANELS_FILE}#threads-panel"
-MINUTE, HOUR, DAY, WEEK = 60, 60 * 60, 24 * 60 * 60, 7 * 24 * 60 * 60
 
 
 def threads_html_attach(
@@ -51,18 +52,20 @@ def threads_html_attach(
     sections: list[Section],
     is_member: bool,
     live_context: dict[str, Any] | None = None,
-) -> None:
+    csrf_token: str | None = None,
+) -> dict[int, int]:
     """Attach ``threads_html``, the panel under the section, to each section (after
-    ``threads_state_attach``).
+    ``threads_state_attach``), with ``csrf_token`` (the viewer's own by default) in its
+    forms; answer for how many seconds each section's panel stays right.
 
     With ``live_context`` (a form error to show) the sections are rendered with it and
     nothing is cached.
     """
     viewer = request.user
-    token = get_token(request)
+    token = csrf_token if csrf_token is not None else get_token(request)
     digest = _template_digest()
     keys = {s.pk: _key(s, digest, viewer_id=viewer.pk or 0, is_member=is_member) for s in sections}
-    entries: dict[str, tuple[str, str]] = {}
+    entries: dict[str, tuple[str, str, float]] = {}
     if live_context is None:
         entries = cache.get_many(list(keys.values()))
     missed = [s for s in sections if keys[s.pk] not in entries]
@@ -84,20 +87,31 @@ def threads_html_attach(
             placeholder = token if live_context is not None else secrets.token_urlsafe(18)
             context = {"design": design, "section": section, "csrf_token": placeholder}
             rendered = str(render_to_string(THREADS_PANEL, {**context, **(live_context or {})}))
-            entries[keys[section.pk]] = (placeholder, rendered)
+            fresh_for = _fresh_for(_times(section), now)
+            entry = (placeholder, rendered, now.timestamp() + fresh_for)
+            entries[keys[section.pk]] = entry
             if live_context is None:
-                fresh_for = _fresh_for(_times(section), now)
-                cache.set(keys[section.pk], (placeholder, rendered), fresh_for)
+                cache.set(keys[section.pk], entry, fresh_for)
+    now_ts = timezone.now().timestamp()
+    fresh: dict[int, int] = {}
     for section in sections:
-        placeholder, html = entries[keys[section.pk]]
+        placeholder, html, expires_at = entries[keys[section.pk]]
         section.threads_html = mark_safe(html.replace(placeholder, token))  # type: ignore[attr-defined]  # noqa: S308
+        fresh[section.pk] = max(int(expires_at - now_ts), 1)
+    return fresh
 
 
-def _key(section: Section, digest: str, *, viewer_id: int, is_member: bool) -> str:
+def threads_key_part(section: Section, *, viewer_id: int, is_member: bool) -> str:
+    """What the section's threads panel and counts show a viewer, its version aside."""
     state = section.threads_state  # type: ignore[attr-defined]
     who = viewer_id if viewer_id in state.author_ids else 0
     role = "member" if is_member else "reader"
-    return f"threads:{digest}:{section.pk}:{section.version}:{state.stamp}:{role}:{who}"
+    return f"{state.stamp}:{role}:{who}"
+
+
+def _key(section: Section, digest: str, *, viewer_id: int, is_member: bool) -> str:
+    part = threads_key_part(section, viewer_id=viewer_id, is_member=is_member)
+    return f"section-threads:{digest}:{section.pk}:{section.version}:{part}"
 
 
 def _template_digest() -> str:
@@ -116,7 +130,4 @@ def _times(section: Section) -> Iterable[datetime]:
 
 
 def _fresh_for(times: Iterable[datetime], now: datetime) -> int:
-    """Seconds the "… ago" phrases for ``times`` may be served unchanged. Django's
-    ``timesince`` counts minutes within a day, hours within a week, days after that."""
-    youngest = min(((now - moment).total_seconds() for moment in times), default=float(WEEK))
-    return MINUTE if youngest < DAY else HOUR if youngest < WEEK else DAY
+    return page.fresh_for(times, now)

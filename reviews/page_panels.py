@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from designs.page import PageRequest, Panel
+from designs.models import Section
+from designs.page import PageRequest, Panel, SectionPart
 from reviews import fragments, selectors
 
 PANELS_TEMPLATE = "reviews/design_panels.html"
@@ -25,8 +26,8 @@ DASHBOARD_PANELS = (
 
 
 def design_page_loader(page_request: PageRequest) -> dict[str, Any]:
-    """Reviewers, verdicts, issues and every section's threads: four queries, and two more
-    when some section's threads are not in the cache."""
+    """Reviewers, verdicts, issues and each section's threads state: four queries. The
+    threads themselves are rendered only for section cards not in the cache."""
     access = page_request.access
     if access is None:
         return {}
@@ -35,13 +36,34 @@ def design_page_loader(page_request: PageRequest) -> dict[str, Any]:
         sections=page_request.sections,
         viewer=page_request.request.user,  # type: ignore[arg-type]
     )
-    fragments.threads_html_attach(
-        request=page_request.request,
-        design=access.design,
-        sections=page_request.sections,
-        is_member=access.is_member,
-    )
     return {"review": review}
+
+
+def section_key_part(page_request: PageRequest, section: Section) -> str:
+    """The threads' stamp and what the viewer may do with them (after the loader)."""
+    assert page_request.access is not None
+    return fragments.threads_key_part(
+        section,
+        viewer_id=page_request.request.user.pk or 0,
+        is_member=page_request.access.is_member,
+    )
+
+
+def section_prepare(
+    page_request: PageRequest, sections: list[Section], csrf_token: str
+) -> dict[int, int]:
+    """The threads panels of sections whose card is rendered anew: two queries at most."""
+    assert page_request.access is not None
+    return fragments.threads_html_attach(
+        request=page_request.request,
+        design=page_request.access.design,
+        sections=sections,
+        is_member=page_request.access.is_member,
+        csrf_token=csrf_token,
+    )
+
+
+SECTION_PART = SectionPart(key=section_key_part, prepare=section_prepare)
 
 
 def dashboard_loader(page_request: PageRequest) -> dict[str, Any]:
