@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -5,7 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.http import HtmxHttpRequest
@@ -117,7 +121,16 @@ def _render_page(
             page.PageRequest(page="design", request=request, access=access, sections=sections)
         )
     )
-    return render(request, PAGE_TEMPLATE, context, status=status)
+    # The cards are most of the page: the template places a marker where each one goes and
+    # they are put in once, at the end, rather than copied through every level of the page.
+    marker = f"<!--card-{secrets.token_hex(8)}-->"
+    context["card_marker"] = mark_safe(marker)  # noqa: S308
+    pieces = render_to_string(PAGE_TEMPLATE, context, request).split(marker)
+    cards = [s.card_html for s in sections if s.key != context["editing_key"]]  # type: ignore[attr-defined]
+    content = [pieces[0]]
+    for card, piece in zip(cards, pieces[1:], strict=True):
+        content += (card, piece)
+    return HttpResponse("".join(content), status=status)
 
 
 @login_required

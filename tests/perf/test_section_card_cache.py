@@ -119,3 +119,14 @@ def test_every_card_form_carries_the_viewers_own_csrf_token(client, reviewed, se
         tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', card_of(html, section))
         assert len(tokens) > 1
         assert {_unmask_cipher_token(t) for t in tokens} == {secret}
+
+
+def test_the_page_with_an_open_editor_shows_every_other_card_once(client, reviewed, alice):
+    sections = list(reviewed.sections.order_by("position"))
+    client.force_login(alice)
+    url = reverse("designs:section_edit", args=[reviewed.pk, sections[0].key])
+    html = client.get(url).content.decode()
+    assert 'class="section-editor"' in html
+    for section in sections:
+        assert html.count(f'id="section-{section.key}"') == 1
+    assert html.count("<article") == len(sections)
