@@ -3,6 +3,7 @@ import uuid
 import pytest
 
 from config.celery import app as celery_app
+from tests.browser import browser, page, sign_in  # noqa: F401 (browser fixtures)
 from tests.factories import MembershipFactory, TeamFactory, UserFactory, make_design
 
 

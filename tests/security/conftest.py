@@ -1,9 +1,6 @@
-"""The browser fixtures of the journeys (Chromium driven by Playwright), for the security
-tests that load pages."""
+"""Security tests make many users; the browser fixtures come from tests/conftest.py."""
 
 import pytest
-
-from tests.e2e.conftest import browser, page, sign_in  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(autouse=True)

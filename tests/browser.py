@@ -1,4 +1,7 @@
-"""Shared browser fixtures: Playwright driving Debian's Chromium against ``live_server``.
+"""Browser fixtures shared by every test that loads pages in Chromium (journeys, security):
+Playwright driving Debian's Chromium against ``live_server``. Registered once, from
+``tests/conftest.py``: a second registration would start a second Playwright in the same
+thread, which its sync API refuses.
 
 - ``browser``: one Chromium for the whole session.
 - ``page``: a fresh context and page per test (own cookies and local storage).
