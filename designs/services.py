@@ -9,12 +9,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Membership, Team, User
-from designs.checklists import default_checklist
+from designs.checklists import install_default_template
 from designs.markdown import render_markdown
 from designs.models import Design, DesignReader, Revision, Section, Template, TemplateSection
 from designs.signals import section_saved
-
-DEFAULT_TEMPLATE_SLUG = "system-design"
 
 
 class SectionConflict(Exception):
@@ -87,21 +85,7 @@ def template_install_default() -> Template:
     Idempotent: sections are matched by key, so running it again changes nothing. Existing
     designs keep their own copies of the sections either way.
     """
-    template, _ = Template.objects.update_or_create(
-        slug=DEFAULT_TEMPLATE_SLUG,
-        defaults={
-            "name": "System design checklist",
-            "description": "The 17-section checklist: from the customer to resource estimation.",
-            "is_default": True,
-            "team": None,
-        },
-    )
-    for position, section in enumerate(default_checklist(), start=1):
-        TemplateSection.objects.update_or_create(
-            template=template,
-            key=section.key,
-            defaults={"position": position, "title": section.title, "guidance": section.guidance},
-        )
+    template: Template = install_default_template(Template, TemplateSection)
     return template
 
 

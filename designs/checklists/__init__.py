@@ -7,6 +7,7 @@ keys, followed by ``### Title`` headings whose bullets are the guidance for that
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 CHECKLIST_DIR = Path(__file__).parent
 DEFAULT_CHECKLIST = CHECKLIST_DIR / "system-design-checklist.md"
@@ -57,3 +58,30 @@ def parse_checklist(text: str) -> list[ChecklistSection]:
 
 def default_checklist() -> list[ChecklistSection]:
     return parse_checklist(DEFAULT_CHECKLIST.read_text(encoding="utf-8"))
+
+
+DEFAULT_TEMPLATE_SLUG = "system-design"
+
+
+def install_default_template(template_model: Any, section_model: Any) -> Any:
+    """Create or refresh the shipped checklist as the default template; idempotent.
+
+    Takes the model classes so the data migration (historical models) and the service
+    (current models) share one definition.
+    """
+    template, _ = template_model.objects.update_or_create(
+        slug=DEFAULT_TEMPLATE_SLUG,
+        defaults={
+            "name": "System design checklist",
+            "description": "The 17-section checklist: from the customer to resource estimation.",
+            "is_default": True,
+            "team": None,
+        },
+    )
+    for position, section in enumerate(default_checklist(), start=1):
+        section_model.objects.update_or_create(
+            template=template,
+            key=section.key,
+            defaults={"position": position, "title": section.title, "guidance": section.guidance},
+        )
+    return template
