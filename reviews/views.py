@@ -42,6 +42,15 @@ def _refuse(
     )
 
 
+def _refuse_error(
+    request: HtmxHttpRequest, exc: PermissionError | ValidationError, *, back: str | None
+) -> HttpResponse:
+    """A service's refusal as a page: 403 with its reason when not allowed, 400 otherwise."""
+    if isinstance(exc, PermissionError):
+        return _refuse(request, str(exc), status=403, back=back)
+    return _refuse(request, _messages_of(exc), status=400, back=back)
+
+
 def _section_url(access: DesignAccess, key: str) -> str:
     return f"{access.design.get_absolute_url()}#section-{key}"
 
@@ -220,10 +229,8 @@ def issue_status_change(request: HtmxHttpRequest, comment_id: int) -> HttpRespon
         services.issue_status_change(
             comment=comment, to_status=form.cleaned_data["status"], changed_by=request.user
         )
-    except PermissionError as exc:
-        return _refuse(request, str(exc), status=403, back=_section_url(access, key))
-    except ValidationError as exc:
-        return _refuse(request, _messages_of(exc), status=400, back=_section_url(access, key))
+    except (PermissionError, ValidationError) as exc:
+        return _refuse_error(request, exc, back=_section_url(access, key))
     return _threads_response(request, access, key)
 
 
@@ -239,10 +246,8 @@ def thread_resolve(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
         services.thread_resolve(
             comment=comment, resolved_by=request.user, resolved=bool(form.cleaned_data["resolved"])
         )
-    except PermissionError as exc:
-        return _refuse(request, str(exc), status=403, back=_section_url(access, key))
-    except ValidationError as exc:
-        return _refuse(request, _messages_of(exc), status=400, back=_section_url(access, key))
+    except (PermissionError, ValidationError) as exc:
+        return _refuse_error(request, exc, back=_section_url(access, key))
     return _threads_response(request, access, key)
 
 
@@ -273,10 +278,8 @@ def review_request(request: HtmxHttpRequest, design_id: int) -> HttpResponse:
             requested_by=request.user,
             message=form.cleaned_data["message"],
         )
-    except PermissionError as exc:
-        return _refuse(request, str(exc), status=403, back=back)
-    except ValidationError as exc:
-        return _refuse(request, _messages_of(exc), status=400, back=back)
+    except (PermissionError, ValidationError) as exc:
+        return _refuse_error(request, exc, back=back)
     messages.success(request, f"Asked {reviewer.username} to review this design.")
     return redirect(back)
 
@@ -298,10 +301,8 @@ def verdict_submit(request: HtmxHttpRequest, design_id: int) -> HttpResponse:
             kind=form.cleaned_data["kind"],
             summary=form.cleaned_data["summary"],
         )
-    except PermissionError as exc:
-        return _refuse(request, str(exc), status=403, back=back)
-    except ValidationError as exc:
-        return _refuse(request, _messages_of(exc), status=400, back=back)
+    except (PermissionError, ValidationError) as exc:
+        return _refuse_error(request, exc, back=back)
     messages.success(request, f"Your verdict is in: {verdict.get_kind_display().lower()}.")
     return redirect(back)
 
