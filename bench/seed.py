@@ -21,7 +21,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("CRIT_COMMENTS_PER_MINUTE", "0")
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 
 from accounts.models import Team, User  # noqa: E402
 from accounts.services import team_create, team_member_add, user_create  # noqa: E402
@@ -77,46 +77,54 @@ def section_bodies(keys: list[str]) -> dict[str, str]:
     return bodies
 
 
+@transaction.atomic
+def seed_design(team: Team, alice: User, bob: User, carol: User) -> Design:
+    """The long reviewed design: all of it or, if anything fails, none of it."""
+    design = design_create(team=team, title=TITLE, created_by=alice, summary="Benchmark")
+    sections = list(design.sections.order_by("position"))
+    bodies = section_bodies([s.key for s in sections])
+    for section in sections:
+        section_update(
+            section=section,
+            body=bodies[section.key],
+            state="answered",
+            base_version=section.version,
+            edited_by=alice,
+        )
+    reviews.review_request(design=design, reviewer=carol, requested_by=alice)
+    reviews.review_request(design=design, reviewer=bob, requested_by=alice)
+    sections = list(design.sections.order_by("position"))
+    comments = []
+    for i in range(200):
+        section = sections[i % len(sections)]
+        author = carol if i % 2 else bob
+        comments.append(
+            reviews.comment_add(
+                section=section,
+                author=author,
+                body=f"Comment {i}: what happens to **p99 latency** when the cache "
+                f"misses? See `resolve()` and the [runbook](https://example.com/{i}).",
+                raise_issue=i % 10 == 0,
+            )
+        )
+    for i in range(55):
+        reviews.comment_reply(
+            parent=comments[i * 3], author=alice, body=f"Reply {i}: measured, see table."
+        )
+    for comment in comments[::20]:
+        reviews.issue_status_change(comment=comment, to_status="fixed", changed_by=alice)
+    reviews.verdict_submit(design=design, reviewer=carol, kind="request_changes")
+    reviews.verdict_submit(design=design, reviewer=bob, kind="comment", summary="Looks good")
+    return design
+
+
 def main() -> None:
     alice, bob, carol = user("alice"), user("bob"), user("carol")
     team = Team.objects.filter(name="Bench").first() or team_create(name="Bench", created_by=alice)
     team_member_add(team=team, identifier="bob", added_by=alice)
-    design = Design.objects.filter(team=team, title=TITLE).first()
-    if design is None:
-        design = design_create(team=team, title=TITLE, created_by=alice, summary="Benchmark")
-        sections = list(design.sections.order_by("position"))
-        bodies = section_bodies([s.key for s in sections])
-        for section in sections:
-            section_update(
-                section=section,
-                body=bodies[section.key],
-                state="answered",
-                base_version=section.version,
-                edited_by=alice,
-            )
-        reviews.review_request(design=design, reviewer=carol, requested_by=alice)
-        sections = list(design.sections.order_by("position"))
-        comments = []
-        for i in range(200):
-            section = sections[i % len(sections)]
-            author = carol if i % 2 else bob
-            comments.append(
-                reviews.comment_add(
-                    section=section,
-                    author=author,
-                    body=f"Comment {i}: what happens to **p99 latency** when the cache "
-                    f"misses? See `resolve()` and the [runbook](https://example.com/{i}).",
-                    raise_issue=i % 10 == 0,
-                )
-            )
-        for i in range(55):
-            reviews.comment_reply(
-                parent=comments[i * 3], author=alice, body=f"Reply {i}: measured, see table."
-            )
-        for comment in comments[::20]:
-            reviews.issue_status_change(comment=comment, to_status="fixed", changed_by=alice)
-        reviews.verdict_submit(design=design, reviewer=carol, kind="request_changes")
-        reviews.verdict_submit(design=design, reviewer=bob, kind="comment", summary="Looks good")
+    design = Design.objects.filter(team=team, title=TITLE).first() or seed_design(
+        team, alice, bob, carol
+    )
     existing = Design.objects.filter(team=team).count()
     for i in range(existing - 1, OTHER_DESIGNS):
         design_create(team=team, title=f"Design {i:04d}", created_by=alice)
