@@ -4,12 +4,20 @@ Raw HTML is off in the parser, and everything the parser emits still goes throug
 allow-list, so no ``on*``, ``style``, ``hx-*`` attribute or non-http(s)/mailto link survives,
 and images load only from this site (an image elsewhere keeps its alt text, not its source).
 Code fences are highlighted with Pygments using CSS classes (no inline styles).
+
+A text is rendered block by block (each top-level paragraph, heading, list, quote, table or
+fence on its own, which gives the same HTML as the whole), and each process remembers the
+HTML of the blocks it rendered last: saving a long section where one paragraph changed
+renders that paragraph only. A text with link reference definitions, which reach across
+blocks, is rendered whole.
 """
 
 import html
+from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore, normalize
 from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -119,6 +127,47 @@ def render_markdown(text: str) -> str:
     """Render Markdown to sanitised HTML. Pure: same text, same HTML."""
     if not text.strip():
         return ""
+    blocks = _blocks(text)
+    if blocks is None:
+        return _render(text)
+    return "".join(
+        _render_block(block) if len(block) <= BLOCK_MEMO_CHARS else _render(block)
+        for block in blocks
+    )
+
+
+# Blocks longer than this are rendered every time rather than remembered: a process keeps at
+# most BLOCK_MEMO_SIZE blocks of at most this size (about 10 MB with their HTML).
+BLOCK_MEMO_CHARS = 4_000
+BLOCK_MEMO_SIZE = 1_024
+
+
+def _blocks(text: str) -> list[str] | None:
+    """The text's top-level blocks, as the parser's block pass finds them; None when they
+    cannot be rendered apart (link reference definitions, or nesting too deep)."""
+    env: dict = {}
+    state = StateCore(text, _parser, env)
+    normalize(state)
+    tokens: list = []
+    _parser.block.parse(state.src, _parser, env, tokens)
+    if env.get("references") or any(t.level >= MAX_NESTING - 1 for t in tokens):
+        return None
+    lines = state.src.split("\n")
+    blocks = []
+    for token in tokens:
+        if token.level == 0 and token.nesting >= 0 and token.map is not None:
+            start, end = token.map
+            # As in the whole text: the last line keeps its newline only if it had one.
+            blocks.append("\n".join(lines[start:end]) + ("\n" if end < len(lines) else ""))
+    return blocks
+
+
+@lru_cache(maxsize=BLOCK_MEMO_SIZE)
+def _render_block(block: str) -> str:
+    return _render(block)
+
+
+def _render(text: str) -> str:
     env: dict = {}
     tokens = _parser.parse(text, env)
     if any(token.level >= MAX_NESTING - 1 for token in tokens):
