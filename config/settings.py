@@ -102,6 +102,9 @@ if REDIS_URL:
             "TIMEOUT": 60 * 60 * 24,
         }
     }
+    # Sessions read from Redis, written through to the database: signed-in pages spare a
+    # query, and nobody is signed out when Redis restarts.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {
@@ -212,6 +215,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Crit's own knobs.
+# Names the release (a commit, say) in the keys of cached pages, beside the templates' and
+# static files' digest, so pages cached by an older release are never served by a newer one.
+CRIT_RELEASE = env.str("CRIT_RELEASE", default="")
 CRIT_HISTORY_FOLD_SECONDS = env.int("CRIT_HISTORY_FOLD_SECONDS", default=5 * 60)
 CRIT_SECTION_BODY_MAX_BYTES = 200_000
 CRIT_COMMENT_BODY_MAX_BYTES = 50_000

@@ -11,6 +11,14 @@ restore makes a new one), whether the viewer may edit, and each section panel's 
 (a ``SectionPart``). Each form's CSRF token is stored as a placeholder and replaced by the
 viewer's own when served. A page looks all its cards up in one round trip and renders only
 those that missed.
+
+The whole design page is cached too, per viewer, under a key made of the release (the
+templates' and static files' digest), the design row, who views it, and a stamp: for each
+kind of row the page shows (sections, comments, verdicts, exports, the team's members, the
+viewer's unread notifications...), how many there are and the newest ``updated_at``. Every
+write that changes what the page shows adds or removes such a row or moves its
+``updated_at``; apps register their kinds (a ``StampPart``), and the stamp is read in one
+query. A page with a flash message, a query string or an htmx request is never cached.
 """
 
 import hashlib
@@ -19,16 +27,24 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache as cache_once
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
+from django.db import connection, models
 from django.http import HttpRequest
+from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from designs.models import Section
+from accounts.models import Membership, Team
+from designs.models import Design, DesignReader, Section
 from designs.selectors import DesignAccess
 
 PAGES = ("design", "dashboard")
@@ -52,6 +68,7 @@ class PageRequest:
     request: HttpRequest
     access: DesignAccess | None = None
     sections: list[Section] = field(default_factory=list)
+    csrf_token: str | None = None  # what stands for the viewer's token; theirs if None
 
 
 Loader = Callable[[PageRequest], dict[str, Any]]
@@ -72,6 +89,22 @@ class SectionPart:
     prepare: Callable[[PageRequest, list[Section], str], dict[int, int]]
 
 
+@dataclass(frozen=True)
+class StampPart:
+    """A kind of row a page shows, for the page's stamp: rows of ``model`` whose ``column``
+    matches ``of`` (see ``STAMP_OF``: the page's design, its team, the viewer, or the
+    viewer's teams or designs), narrowed by the constant SQL condition ``where``. The stamp
+    takes ``measure`` over them (their count by default) and, if ``dated``, their newest
+    ``updated_at``, which also bounds how long the page's "… ago" phrases stay right."""
+
+    model: type[models.Model]
+    column: str
+    of: str
+    measure: str = "COUNT(*)"
+    where: str = ""
+    dated: bool = True
+
+
 CARD_TEMPLATE = "designs/design_detail.html"
 CARD_PARTIAL = f"{CARD_TEMPLATE}#section-card-html"
 MINUTE, HOUR, DAY, WEEK = 60, 60 * 60, 24 * 60 * 60, 7 * 24 * 60 * 60
@@ -79,6 +112,19 @@ MINUTE, HOUR, DAY, WEEK = 60, 60 * 60, 24 * 60 * 60, 7 * 24 * 60 * 60
 _loaders: dict[str, list[Loader]] = {name: [] for name in PAGES}
 _panels: list[Panel] = []
 _section_parts: list[SectionPart] = []
+_stamp_parts: dict[str, list[StampPart]] = {
+    "design": [
+        StampPart(model=Section, column="design", of="design", measure="COALESCE(SUM(version), 0)"),
+        StampPart(model=DesignReader, column="design", of="design"),
+        StampPart(model=Membership, column="team", of="team"),
+    ],
+    "dashboard": [
+        StampPart(model=Design, column="id", of="viewer_designs"),
+        StampPart(model=Team, column="id", of="viewer_design_teams"),
+        StampPart(model=Membership, column="user", of="viewer"),
+        StampPart(model=DesignReader, column="user", of="viewer"),
+    ],
+}
 
 
 def register(
@@ -87,6 +133,7 @@ def register(
     loader: Loader | None = None,
     panels: tuple[Panel, ...] = (),
     section_part: SectionPart | None = None,
+    stamp_parts: tuple[StampPart, ...] = (),
 ) -> None:
     if page not in PAGES:
         raise ValueError(f"Unknown page {page!r}")
@@ -96,6 +143,12 @@ def register(
         if page != "design":
             raise ValueError("Only the design page has section cards")
         _section_parts.append(section_part)
+    for part in stamp_parts:
+        if part.of not in STAMP_OF or (page == "dashboard" and part.of in ("design", "team")):
+            raise ValueError(f"No {part.of!r} to stamp on the {page} page")
+        if part not in _stamp_parts[page]:
+            _stamp_parts[page].append(part)
+            _stamp_sql.cache_clear()
     for panel in panels:
         if panel.page != page or panel.slot not in SLOTS[page]:
             raise ValueError(f"Unknown slot {panel.slot!r} on the {page} page")
@@ -126,7 +179,7 @@ def section_cards_attach(page_request: PageRequest, context: dict[str, Any]) -> 
     access = page_request.access
     assert access is not None
     sections = page_request.sections
-    token = get_token(page_request.request)
+    token = page_request.csrf_token or get_token(page_request.request)
     digest = _cards_digest(context["panels"])
     keys = {s.pk: _card_key(page_request, s, digest, can_edit=access.can_edit) for s in sections}
     entries: dict[str, tuple[str, str]] = cache.get_many(list(keys.values()))
@@ -172,4 +225,155 @@ def _cards_digest(panels: dict[str, list[str]]) -> str:
     digest = hashlib.blake2b(digest_size=6)
     for name in sorted(names):
         digest.update(get_template(name).template.source.encode())  # type: ignore[attr-defined]
+    return digest.hexdigest()
+
+
+def cached_page(
+    page_request: PageRequest,
+    render: Callable[[str | None, str | None], str],
+    *,
+    shown: tuple[Any, ...] = (),
+    moments: Iterable[datetime | None] = (),
+) -> bytes:
+    """The page's HTML for this viewer, from the cache when nothing it shows changed.
+
+    ``render(csrf_token, csp_nonce)`` renders the page with those two placeholders (or,
+    given None, the request's own); the viewer's token and nonce replace them when served.
+    ``shown`` is what else the page shows or depends on (the design row, the filters...),
+    ``moments`` the times among it that the page shows as "… ago".
+    """
+    request = page_request.request
+    if len(messages.get_messages(request)):  # shown once, so never cached
+        return render(None, None).encode()
+    stamp, newest = page_stamp(page_request)
+    viewer = (request.user.pk, request.user.get_username())
+    digest = hashlib.blake2b(repr((viewer, shown, stamp)).encode(), digest_size=16).hexdigest()
+    key = f"page:{release_digest()}:{page_request.page}:{request.user.pk}:{digest}"
+    entry: tuple[bytes, bytes, bytes] | None = cache.get(key)  # bytes: nothing to decode
+    if entry is None:
+        token, nonce = secrets.token_urlsafe(18), secrets.token_urlsafe(18)
+        entry = (token.encode(), nonce.encode(), render(token, nonce).encode())
+        times = [t for t in (*newest, *moments) if t is not None]
+        cache.set(key, entry, fresh_for(times, timezone.now()))
+    token_bytes, nonce_bytes, html = entry
+    html = html.replace(token_bytes, get_token(request).encode())
+    return html.replace(nonce_bytes, str(get_nonce(request)).encode())
+
+
+def design_shown(access: DesignAccess) -> tuple[Any, ...]:
+    """What the design page shows of the design row and the viewer's access, for its key:
+    the design row is read anew by every page view (``design_get_for``)."""
+    design = access.design
+    return (
+        design.pk,
+        design.title,
+        design.summary,
+        design.status,
+        design.covered_count,
+        design.section_count,
+        design.last_edited_at,
+        design.last_edited_by_id,
+        design.team_id,
+        design.team.name,
+        access.is_member,
+    )
+
+
+def page_stamp(page_request: PageRequest) -> tuple[tuple[Any, ...], list[datetime | None]]:
+    """Each stamp part's measure and newest ``updated_at``, in one query; and those times."""
+    access = page_request.access
+    values = {"viewer": page_request.request.user.pk}
+    if access is not None:
+        values.update(design=access.design.pk, team=access.design.team_id)
+    with connection.cursor() as cursor:
+        cursor.execute(_stamp_sql(page_request.page), values)
+        rows = sorted(cursor.fetchall())
+    return tuple(rows), [row[2] for row in rows]
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column
+    return field.column
+
+
+def _viewer_sets() -> str:
+    """Two named sets for the stamp parts: the viewer's teams, and the designs the viewer
+    can see (their teams' and those they were given to read), as ``design_list`` shows."""
+    membership, design, reader = Membership._meta, Design._meta, DesignReader._meta
+    team, user = _column(Membership, "team"), _column(Membership, "user")
+    design_team = _column(Design, "team")
+    reader_design, reader_user = _column(DesignReader, "design"), _column(DesignReader, "user")
+    return (
+        f"WITH viewer_teams AS (SELECT {team} AS id FROM {membership.db_table} "  # noqa: S608
+        f"WHERE {user} = %(viewer)s), "
+        f"viewer_designs AS (SELECT {design.pk.column} AS id FROM {design.db_table} "
+        f"WHERE {design_team} IN (SELECT id FROM viewer_teams) "
+        f"UNION SELECT {reader_design} FROM {reader.db_table} WHERE {reader_user} = %(viewer)s) "
+    )
+
+
+def _viewer_design_teams() -> str:
+    design = Design._meta
+    team, pk = _column(Design, "team"), design.pk.column
+    return (
+        f"IN (SELECT {team} FROM {design.db_table} WHERE {pk} IN (SELECT id FROM viewer_designs))"  # noqa: S608
+    )
+
+
+# What a stamp part's column is compared with. Names all come from the models' options and
+# the only values are the query's parameters.
+STAMP_OF: dict[str, Callable[[], str]] = {
+    "design": lambda: "= %(design)s",
+    "team": lambda: "= %(team)s",
+    "viewer": lambda: "= %(viewer)s",
+    "viewer_teams": lambda: "IN (SELECT id FROM viewer_teams)",
+    "viewer_designs": lambda: "IN (SELECT id FROM viewer_designs)",
+    "viewer_design_teams": _viewer_design_teams,
+}
+
+
+@cache_once
+def _stamp_sql(page: str) -> str:
+    selects = []
+    for index, part in enumerate(_stamp_parts[page]):
+        meta = part.model._meta
+        column = _column(part.model, part.column)
+        newest = f"MAX({_column(part.model, 'updated_at')})" if part.dated else "NULL"
+        where = f" AND ({part.where})" if part.where else ""
+        match = STAMP_OF[part.of]()
+        select = (
+            f"SELECT {index}, {part.measure}, {newest} FROM {meta.db_table} WHERE {column} {match}"  # noqa: S608
+        )
+        selects.append(select + where)
+    uses_sets = any(part.of.startswith("viewer_") for part in _stamp_parts[page])
+    return (_viewer_sets() if uses_sets else "") + " UNION ALL ".join(selects)
+
+
+def release_digest() -> str:
+    """Changes with any template, static file or module of Crit's own in this release (and
+    with CRIT_RELEASE, if set): pages cached by an older release are not served by a newer
+    one. Read once per process, and on every call while DEBUG (under the development server
+    the code changes without a restart of the cache)."""
+    if settings.DEBUG:
+        return _release_digest.__wrapped__()
+    return _release_digest()
+
+
+@cache_once
+def _release_digest() -> str:
+    digest = hashlib.blake2b(settings.CRIT_RELEASE.encode(), digest_size=8)
+    engines: list[dict[str, Any]] = settings.TEMPLATES
+    folders = [Path(d) for engine in engines for d in engine.get("DIRS", [])]
+    folders += [Path(app.path) / "templates" for app in apps.get_app_configs()]
+    files = [f for folder in folders if folder.is_dir() for f in sorted(folder.rglob("*.html"))]
+    ours = [Path(app.path) for app in apps.get_app_configs()] + [Path(settings.BASE_DIR, "config")]
+    ours = [path for path in ours if path.parent == Path(settings.BASE_DIR)]
+    files += [f for folder in ours for f in sorted(folder.rglob("*.py"))]
+    manifest = Path(settings.STATIC_ROOT, "staticfiles.json")
+    if manifest.is_file():
+        files.append(manifest)
+    for path in files:
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -155,7 +155,7 @@ def design_update(*, design: Design, title: str, summary: str, edited_by: User) 
 
 def _refresh_coverage(design_id: int) -> None:
     covered = Section.objects.filter(design_id=design_id, state__in=Section.COVERED_STATES).count()
-    Design.objects.filter(pk=design_id).update(covered_count=covered)
+    Design.objects.filter(pk=design_id).update(covered_count=covered, updated_at=timezone.now())
 
 
 @transaction.atomic
@@ -262,5 +262,5 @@ def design_status_set(*, design: Design, status: str) -> None:
     """Set the design status; the reviews app calls this after every verdict or issue change."""
     if status not in Design.Status.values:
         raise ValidationError({"status": f"Unknown status “{status}”."})
-    Design.objects.filter(pk=design.pk).update(status=status)
+    Design.objects.filter(pk=design.pk).update(status=status, updated_at=timezone.now())
     design.status = status

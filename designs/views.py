@@ -43,27 +43,36 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         # The sign-in page is the front door; no "?next=/" needed for the home page.
         return redirect(settings.LOGIN_URL)
-    teams = selectors.teams_for_new_design(fetched_by=request.user)
     team_id = request.GET.get("team") or None
     status = request.GET.get("status") or None
     if team_id is not None and not team_id.isdigit():
         team_id = None
     if status not in Design.Status.values:
         status = None
-    designs = selectors.design_list(
-        fetched_by=request.user, team_id=int(team_id) if team_id else None, status=status
-    )
-    page_obj = Paginator(designs, 25).get_page(request.GET.get("page"))
-    context = {
-        "page_obj": page_obj,
-        "teams": teams,
-        "statuses": Design.Status.choices,
-        "selected_team": int(team_id) if team_id else None,
-        "selected_status": status,
-    }
-    context.update(page.page_context(page.PageRequest(page="dashboard", request=request)))
-    template = "designs/dashboard.html#design-list" if request.htmx else "designs/dashboard.html"
-    return render(request, template, context)
+    filters = (int(team_id) if team_id else None, status, request.GET.get("page") or "1")
+
+    def render(csrf_token: str | None, csp_nonce: str | None) -> str:
+        designs = selectors.design_list(fetched_by=request.user, team_id=filters[0], status=status)
+        context = {
+            "page_obj": Paginator(designs, 25).get_page(filters[2]),
+            "teams": selectors.teams_for_new_design(fetched_by=request.user),
+            "statuses": Design.Status.choices,
+            "selected_team": filters[0],
+            "selected_status": status,
+        }
+        if csrf_token is not None:  # placeholders, for a page kept in the cache
+            context.update(csrf_token=csrf_token, csp_nonce=csp_nonce)
+        page_request = page.PageRequest(page="dashboard", request=request)
+        context.update(page.page_context(page_request))
+        template = (
+            "designs/dashboard.html#design-list" if request.htmx else "designs/dashboard.html"
+        )
+        return render_to_string(template, context, request)
+
+    if request.htmx:
+        return HttpResponse(render(None, None))
+    page_request = page.PageRequest(page="dashboard", request=request)
+    return HttpResponse(page.cached_page(page_request, render, shown=filters))
 
 
 @login_required
@@ -105,39 +114,54 @@ def _render_page(
     conflict: Section | None = None,
     preview_html: str | None = None,
     status: int = 200,
+    cacheable: bool = False,
 ) -> HttpResponse:
-    sections = list(selectors.design_sections(design=access.design))
-    context = {
-        "design": access.design,
-        "access": access,
-        "sections": sections,
-        "editing_key": editing.key if editing else None,
-        "form": form,
-        "conflict": conflict,
-        "preview_html": preview_html,
-    }
-    context.update(
-        page.page_context(
-            page.PageRequest(page="design", request=request, access=access, sections=sections)
+    def render(csrf_token: str | None, csp_nonce: str | None) -> str:
+        sections = list(selectors.design_sections(design=access.design))
+        context: dict = {
+            "design": access.design,
+            "access": access,
+            "sections": sections,
+            "editing_key": editing.key if editing else None,
+            "form": form,
+            "conflict": conflict,
+            "preview_html": preview_html,
+        }
+        if csrf_token is not None:  # placeholders, for a page kept in the cache
+            context.update(csrf_token=csrf_token, csp_nonce=csp_nonce)
+        context.update(page.page_context(page_request(sections, csrf_token)))
+        # The cards are most of the page: the template places a marker where each one goes
+        # and they are put in once, at the end, rather than copied through every level.
+        marker = f"<!--card-{secrets.token_hex(8)}-->"
+        context["card_marker"] = mark_safe(marker)  # noqa: S308
+        pieces = render_to_string(PAGE_TEMPLATE, context, request).split(marker)
+        cards = [s.card_html for s in sections if s.key != context["editing_key"]]  # type: ignore[attr-defined]
+        content = [pieces[0]]
+        for card, piece in zip(cards, pieces[1:], strict=True):
+            content += (card, piece)
+        return "".join(content)
+
+    def page_request(sections: list[Section], csrf_token: str | None = None) -> page.PageRequest:
+        return page.PageRequest(
+            page="design", request=request, access=access, sections=sections, csrf_token=csrf_token
         )
-    )
-    # The cards are most of the page: the template places a marker where each one goes and
-    # they are put in once, at the end, rather than copied through every level of the page.
-    marker = f"<!--card-{secrets.token_hex(8)}-->"
-    context["card_marker"] = mark_safe(marker)  # noqa: S308
-    pieces = render_to_string(PAGE_TEMPLATE, context, request).split(marker)
-    cards = [s.card_html for s in sections if s.key != context["editing_key"]]  # type: ignore[attr-defined]
-    content = [pieces[0]]
-    for card, piece in zip(cards, pieces[1:], strict=True):
-        content += (card, piece)
-    return HttpResponse("".join(content), status=status)
+
+    if cacheable:
+        html = page.cached_page(
+            page_request([]),
+            render,
+            shown=page.design_shown(access),
+            moments=[access.design.last_edited_at],
+        )
+        return HttpResponse(html, status=status)
+    return HttpResponse(render(None, None), status=status)
 
 
 @login_required
 @require_GET
 def design_detail(request: HtmxHttpRequest, design_id: int) -> HttpResponse:
     access = selectors.design_get_for(request.user, design_id)
-    return _render_page(request, access)
+    return _render_page(request, access, cacheable=not request.GET and not request.htmx)
 
 
 @login_required

@@ -12,6 +12,7 @@ class ExportsConfig(AppConfig):
         logging.getLogger("weasyprint").setLevel(logging.WARNING)
 
         from designs import page
+        from exports.models import ExportJob
         from exports.panels import design_page_loader
 
         page.register(
@@ -21,4 +22,6 @@ class ExportsConfig(AppConfig):
                 page.Panel(page="design", slot="header", template="exports/panel_menu.html"),
                 page.Panel(page="design", slot="sidebar", template="exports/panel_list.html"),
             ),
+            # Every change of a job's state or progress saves its updated_at.
+            stamp_parts=(page.StampPart(model=ExportJob, column="design", of="design"),),
         )

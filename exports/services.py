@@ -105,7 +105,8 @@ def export_enqueue(*, job_id: int) -> bool:
     except Exception:  # the broker's errors vary by transport; none may reach the user
         logger.warning("could not enqueue export job %s; the sweep will retry", job_id)
         return False
-    ExportJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
+    now = timezone.now()
+    ExportJob.objects.filter(pk=job_id).update(enqueued_at=now, updated_at=now)
     return True
 
 

@@ -15,9 +15,11 @@ class ReviewsConfig(AppConfig):
             loader=page_panels.design_page_loader,
             panels=page_panels.DESIGN_PANELS,
             section_part=page_panels.SECTION_PART,
+            stamp_parts=page_panels.STAMP_PARTS,
         )
         page.register(
             page="dashboard",
             loader=page_panels.dashboard_loader,
             panels=page_panels.DASHBOARD_PANELS,
+            stamp_parts=page_panels.DASHBOARD_STAMP_PARTS,
         )

@@ -3,8 +3,9 @@
 from typing import Any
 
 from designs.models import Section
-from designs.page import PageRequest, Panel, SectionPart
+from designs.page import PageRequest, Panel, SectionPart, StampPart
 from reviews import fragments, selectors
+from reviews.models import Comment, Notification, ReviewRequest, Verdict
 
 PANELS_TEMPLATE = "reviews/design_panels.html"
 
@@ -64,6 +65,24 @@ def section_prepare(
 
 
 SECTION_PART = SectionPart(key=section_key_part, prepare=section_prepare)
+
+# What the pages show of reviews, for their stamps: every write to a thread, a request or a
+# verdict saves its row; the navigation shows the viewer's unread notification count.
+UNREAD = StampPart(
+    model=Notification, column="recipient", of="viewer", where="read_at IS NULL", dated=False
+)
+STAMP_PARTS = (
+    StampPart(model=Comment, column="design", of="design"),
+    StampPart(model=ReviewRequest, column="design", of="design"),
+    StampPart(model=Verdict, column="design", of="design"),
+    UNREAD,
+)
+DASHBOARD_STAMP_PARTS = (
+    StampPart(model=ReviewRequest, column="reviewer", of="viewer"),
+    StampPart(model=Verdict, column="reviewer", of="viewer"),
+    StampPart(model=Comment, column="design", of="viewer_designs"),
+    UNREAD,
+)
 
 
 def dashboard_loader(page_request: PageRequest) -> dict[str, Any]:
