@@ -47,6 +47,31 @@ def design_list(
     return qs.select_related("team", "last_edited_by").order_by("-last_edited_at", "-pk")
 
 
+def _access_exists(user: User, *, design: str = "") -> dict[str, Exists]:
+    """``_is_member`` and ``_is_reader`` of ``user`` for the design at ``design`` (a path
+    from the queried model, "" for Design itself)."""
+    prefix = f"{design}__" if design else ""
+    return {
+        "_is_member": Exists(
+            Membership.objects.filter(team=OuterRef(f"{prefix}team_id"), user=user)
+        ),
+        "_is_reader": Exists(
+            DesignReader.objects.filter(
+                design=OuterRef(f"{prefix}pk" if design else "pk"), user=user
+            )
+        ),
+    }
+
+
+def _access(design: Design, row, *, for_edit: bool) -> DesignAccess:
+    if not (row._is_member or row._is_reader):
+        raise Http404("No such design.")
+    access = DesignAccess(design=design, is_member=row._is_member)
+    if for_edit and not access.can_edit:
+        raise PermissionError("Only members of the design's team can edit it.")
+    return access
+
+
 def design_get_for(user: User, design_id: int, *, for_edit: bool = False) -> DesignAccess:
     """The design and the caller's access to it, in one query.
 
@@ -57,33 +82,34 @@ def design_get_for(user: User, design_id: int, *, for_edit: bool = False) -> Des
         raise Http404("No such design.")
     row = (
         Design.objects.filter(pk=design_id)
-        .annotate(
-            _is_member=Exists(Membership.objects.filter(team=OuterRef("team_id"), user=user)),
-            _is_reader=Exists(DesignReader.objects.filter(design=OuterRef("pk"), user=user)),
-        )
+        .annotate(**_access_exists(user))
         .select_related("team", "created_by", "last_edited_by")
         .first()
     )
-    if row is None or not (row._is_member or row._is_reader):
+    if row is None:
         raise Http404("No such design.")
-    access = DesignAccess(design=row, is_member=row._is_member)
-    if for_edit and not access.can_edit:
-        raise PermissionError("Only members of the design's team can edit it.")
-    return access
+    return _access(row, row, for_edit=for_edit)
 
 
 def section_get_for(
     user: User, design_id: int, key: str, *, for_edit: bool = False
 ) -> tuple[DesignAccess, Section]:
-    """A section of a design the caller can see (404 otherwise), with the access."""
-    access = design_get_for(user, design_id, for_edit=for_edit)
+    """A section of a design the caller can see (404 otherwise), with the access; in one
+    query, with the same answers as ``design_get_for`` about the design."""
+    if not user.is_authenticated:
+        raise Http404("No such design.")
     section = (
-        Section.objects.filter(design=access.design, key=key).select_related("updated_by").first()
+        Section.objects.filter(design_id=design_id, key=key)
+        .annotate(**_access_exists(user, design="design"))
+        .select_related(
+            "updated_by", "design__team", "design__created_by", "design__last_edited_by"
+        )
+        .first()
     )
     if section is None:
+        design_get_for(user, design_id, for_edit=for_edit)  # 404 or 403 about the design
         raise Http404("No such section.")
-    section.design = access.design
-    return access, section
+    return _access(section.design, section, for_edit=for_edit), section
 
 
 def design_sections(*, design: Design) -> QuerySet[Section]:

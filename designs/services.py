@@ -1,5 +1,6 @@
 """Writes for designs, sections and their history."""
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -32,14 +33,17 @@ class SectionInput:
     na_reason: str
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, newline, return
+
+
 def _check_text(value: str, *, field: str, max_bytes: int) -> None:
-    if len(value.encode("utf-8")) > max_bytes:
-        size = len(value.encode("utf-8"))
+    size = len(value.encode("utf-8"))
+    if size > max_bytes:
         raise ValidationError({field: f"This text is {size:,} bytes; the limit is {max_bytes:,}."})
-    bad = [ch for ch in value if (ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 0x7F]
+    bad = _CONTROL.search(value)
     if bad:
         raise ValidationError(
-            {field: f"Control character U+{ord(bad[0]):04X} is not allowed in text."}
+            {field: f"Control character U+{ord(bad.group()):04X} is not allowed in text."}
         )
 
 
@@ -199,9 +203,10 @@ def section_update(
 
     now = timezone.now()
     new_version = current.version + 1
+    body_html = render_markdown(resolved.body)
     updated = Section.objects.filter(pk=current.pk, version=base_version).update(
         body=resolved.body,
-        body_html=render_markdown(resolved.body),
+        body_html=body_html,
         state=resolved.state,
         na_reason=resolved.na_reason,
         version=F("version") + 1,
@@ -224,8 +229,10 @@ def section_update(
     )
     if (current.state in Section.COVERED_STATES) != (resolved.state in Section.COVERED_STATES):
         _refresh_coverage(current.design_id)
-    current.refresh_from_db()
-    current.updated_by = edited_by  # as saved; spares callers that show it a query
+    # As saved (the row is locked): spares a query, and callers that show who saved another.
+    current.body, current.body_html = resolved.body, body_html
+    current.state, current.na_reason = resolved.state, resolved.na_reason
+    current.version, current.updated_by, current.updated_at = new_version, edited_by, now
     section_saved.send(
         sender=Section, section=current, previous_version=base_version, edited_by=edited_by
     )
