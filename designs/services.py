@@ -1,5 +1,6 @@
 """Writes for designs, sections and their history."""
 
+import copy
 import re
 from dataclasses import dataclass
 
@@ -176,7 +177,8 @@ def section_update(
     """Save a section if nobody saved it since ``base_version``; record a revision.
 
     Atomic and race-safe: the version check and the write are one conditional UPDATE, so
-    of many concurrent saves from the same base exactly one wins. Raises SectionConflict
+    of many concurrent saves from the same base exactly one wins (``section`` is the row as
+    the caller read it; the section as saved is returned). Raises SectionConflict
     (with the current section) when the base is stale, ValidationError for bad input.
     A save that changes nothing returns the section unchanged and writes no revision.
     """
@@ -191,15 +193,16 @@ def section_update(
         na_reason = section.na_reason
     resolved = resolve_state(body=body, state=state, na_reason=na_reason)
 
-    current = Section.objects.select_for_update().get(pk=section.pk)
-    if current.version != base_version:
-        raise SectionConflict(current)
-    if (current.body, current.state, current.na_reason) == (
-        resolved.body,
-        resolved.state,
-        resolved.na_reason,
-    ):
-        return current
+    unchanged = (resolved.body, resolved.state, resolved.na_reason)
+    current = copy.copy(section)  # the caller's object stays as they read it
+    if section.version != base_version or (
+        (section.body, section.state, section.na_reason) == unchanged
+    ):  # a stale base, or nothing to save: answer from the row as it is now
+        current = Section.objects.select_for_update().get(pk=section.pk)
+        if current.version != base_version:
+            raise SectionConflict(current)
+        if (current.body, current.state, current.na_reason) == unchanged:
+            return current
 
     now = timezone.now()
     new_version = current.version + 1
@@ -213,7 +216,7 @@ def section_update(
         updated_by=edited_by,
         updated_at=now,
     )
-    if updated != 1:  # only reachable without row locks (SQLite): same answer as above
+    if updated != 1:  # saved by someone else since the caller read it
         raise SectionConflict(Section.objects.get(pk=current.pk))
     Revision.objects.create(
         section=current,

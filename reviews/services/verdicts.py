@@ -64,7 +64,7 @@ def verdict_submit(*, design: Design, reviewer: User, kind: str, summary: str = 
     return verdict
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the save's transaction: no savepoint needed
 def approvals_mark_stale(*, section: Section, edited_by: User) -> list[Verdict]:
     """A section changed: every approval of its design given on an older version of that
     section goes stale, its reviewer is told, and the design's status is recomputed (so an

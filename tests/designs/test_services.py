@@ -115,6 +115,17 @@ def test_a_save_that_changes_nothing_writes_no_revision(design, alice):
     assert Revision.objects.filter(section=section).count() == 1
 
 
+def test_saving_unchanged_text_over_a_newer_version_is_a_conflict_not_a_no_op(design, alice):
+    read_by_bob = _section(design)
+    services.section_update(
+        section=_section(design), body="alice's", base_version=0, edited_by=alice
+    )
+    with pytest.raises(services.SectionConflict) as caught:
+        services.section_update(section=read_by_bob, body="", base_version=0, edited_by=alice)
+    assert caught.value.current.body == "alice's"
+    assert read_by_bob.version == 0  # the caller's object is left as they read it
+
+
 def test_save_updates_the_designs_last_edit(design, bob, team):
     MembershipFactory(team=team, user=bob)
     services.section_update(section=_section(design), body="x", base_version=0, edited_by=bob)
