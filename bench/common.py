@@ -133,10 +133,6 @@ def sign_in(base: str, username: str, password: str) -> str:
 
 
 WRK_SCRIPT = """
-local counts = {}
-response = function(status, headers, body)
-  counts[status] = (counts[status] or 0) + 1
-end
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %d %.3f %.3f %.3f %d %d\\n",
     summary.requests, summary.duration / 1e6,
@@ -147,18 +143,28 @@ end
 """
 
 
-def wrk(url: str, *, headers: dict[str, str], seconds: int, connections: int = 8) -> dict:
-    """Drive ``url`` with wrk; returns req/s, p50/p95 (ms) and the non-2xx/3xx count."""
+def wrk(
+    url: str,
+    *,
+    headers: dict[str, str],
+    seconds: int,
+    connections: int = 8,
+    threads: int = 2,
+    script: str = "",
+) -> dict:
+    """Drive ``url`` with wrk (and ``script``'s Lua: request, response...); returns req/s,
+    p50/p95 (ms) and the non-2xx/3xx count."""
     wrk_bin = shutil.which("wrk")
     if wrk_bin is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT)
-    args = [wrk_bin, "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "-s", script.name]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script + WRK_SCRIPT)
+    args = [wrk_bin, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s"]
+    args += ["-s", lua.name]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     output = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
-    os.unlink(script.name)
+    os.unlink(lua.name)
     match = re.search(r"RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+) (\d+)", output)
     if match is None:
         raise SystemExit("wrk printed no result:\n" + output)
