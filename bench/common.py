@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 
+DESIGN_TITLE = "Benchmark: URL shortener at scale"
+
 BENCH_ENV = {
     "DATABASE_URL": os.environ.get(
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crit_bench"

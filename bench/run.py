@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BENCH_ENV, PYTHON, ROOT, Server, env, manage, wrk
+from bench.common import BENCH_ENV, DESIGN_TITLE, PYTHON, ROOT, Server, env, manage, wrk
 
 STATS_SCRIPT = """
 import json, time
@@ -29,7 +29,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from designs.models import Design
 alice = User.objects.get(username="alice")
-design = Design.objects.get(title="Benchmark: URL shortener at scale")
+design = Design.objects.get(title="{DESIGN_TITLE}")
 session = SessionStore()
 session[SESSION_KEY] = str(alice.pk)
 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -77,7 +77,7 @@ print(json.dumps({
 
 def page_stats() -> dict:
     out = subprocess.run(
-        [PYTHON, "manage.py", "shell", "-c", STATS_SCRIPT],
+        [PYTHON, "manage.py", "shell", "-c", STATS_SCRIPT.replace("{DESIGN_TITLE}", DESIGN_TITLE)],
         cwd=ROOT,
         env=env(DEBUG="false"),
         capture_output=True,
@@ -204,6 +204,16 @@ def main() -> None:
           f"{stats['uncached_ms']:.1f} ms; nothing cached: {stats['cold_queries']} queries "
           "(medians of 20, in-process)")  # fmt: skip
     print(f"first design page {first_page:.2f} s after starting gunicorn")
+    print()
+    export = subprocess.run(
+        [PYTHON, "bench/export.py", "--runs", "5", "--design", DESIGN_TITLE, "--review"],
+        cwd=ROOT,
+        env=env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    print(export.stdout.strip())
 
 
 if __name__ == "__main__":

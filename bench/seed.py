@@ -25,11 +25,12 @@ from django.db import connection, transaction  # noqa: E402
 
 from accounts.models import Team, User  # noqa: E402
 from accounts.services import team_create, team_member_add, user_create  # noqa: E402
+from bench.common import DESIGN_TITLE  # noqa: E402
 from designs.models import Design  # noqa: E402
 from designs.services import design_create, section_update  # noqa: E402
 from reviews import services as reviews  # noqa: E402
 
-TITLE = "Benchmark: URL shortener at scale"
+TITLE = DESIGN_TITLE
 CONTENT = ROOT / "demo" / "content" / "url_shortener"
 TARGET_BYTES = 43_000
 OTHER_DESIGNS = 1_000
