@@ -42,23 +42,24 @@ client.get(url)
 with CaptureQueriesContext(connection) as ctx:
     response = client.get(url)
 queries = len(ctx.captured_queries)  # read now: every request resets the query log
-renders = []
-for _ in range(20):
-    start = time.perf_counter()
-    client.get(url)
-    renders.append(time.perf_counter() - start)
-renders.sort()
+
+
+def median_ms(runs=20):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        client.get(url)
+        times.append(time.perf_counter() - start)
+    return sorted(times)[runs // 2] * 1000
+
+
+render_ms = median_ms()
 # The same page rendered anew every time (the page itself not cached; its section cards and
 # thread panels cached), and its queries with nothing cached at all but the session.
 from django.core.cache import cache
 from designs import page
 page.cached_page = lambda page_request, render, **kwargs: render(None, None).encode()
-uncached = []
-for _ in range(20):
-    start = time.perf_counter()
-    client.get(url)
-    uncached.append(time.perf_counter() - start)
-uncached.sort()
+uncached_ms = median_ms()
 cache.clear()
 client.get("/teams/")
 with CaptureQueriesContext(connection) as ctx:
@@ -68,8 +69,8 @@ print(json.dumps({
     "design": design.pk, "session": session.session_key, "queries": queries,
     "cold_queries": cold_queries,
     "status": response.status_code, "bytes": len(response.content),
-    "render_ms": renders[len(renders) // 2] * 1000,
-    "uncached_ms": uncached[len(uncached) // 2] * 1000,
+    "render_ms": render_ms,
+    "uncached_ms": uncached_ms,
     "sections": [s.key for s in design.sections.order_by("position")],
 }))
 """

@@ -26,7 +26,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache as cache_once
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 
 from accounts.models import Membership, Team
@@ -288,7 +289,17 @@ def page_stamp(page_request: PageRequest) -> tuple[tuple[Any, ...], list[datetim
     with connection.cursor() as cursor:
         cursor.execute(_stamp_sql(page_request.page), values)
         rows = sorted(cursor.fetchall())
-    return tuple(rows), [row[2] for row in rows]
+    return tuple(rows), [_datetime(row[2]) for row in rows]
+
+
+def _datetime(value: datetime | str | None) -> datetime | None:
+    """A newest ``updated_at`` as the database answered it: SQLite answers text."""
+    if not isinstance(value, str):
+        return value
+    parsed = parse_datetime(value)
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, UTC)
+    return parsed
 
 
 def _column(model: type[models.Model], name: str) -> str:

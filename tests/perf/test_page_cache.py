@@ -208,3 +208,10 @@ def test_without_redis_pages_are_rendered_every_time(client, reviewed, alice, se
     cache.clear()
     assert "URL shortener" in design_html(client, alice, reviewed)
     assert "URL shortener" in get(client, alice, "/")
+
+
+def test_a_stamp_time_answered_as_text_is_read_as_utc():
+    # SQLite, the embedded default, answers MAX(updated_at) as text.
+    moment = design_page._datetime("2026-11-24 11:37:39.100000")
+    assert moment is not None and moment.isoformat() == "2026-11-24T11:37:39.100000+00:00"
+    assert design_page._datetime(None) is None
