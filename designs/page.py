@@ -12,13 +12,15 @@ restore makes a new one), whether the viewer may edit, and each section panel's 
 viewer's own when served. A page looks all its cards up in one round trip and renders only
 those that missed.
 
-The whole design page is cached too, per viewer, under a key made of the release (the
-templates' and static files' digest), the design row, who views it, and a stamp: for each
-kind of row the page shows (sections, comments, verdicts, exports, the team's members, the
-viewer's unread notifications...), how many there are and the newest ``updated_at``. Every
-write that changes what the page shows adds or removes such a row or moves its
-``updated_at``; apps register their kinds (a ``StampPart``), and the stamp is read in one
-query. A page with a flash message, a query string or an htmx request is never cached.
+Both pages are cached whole too, per viewer (``cached_page``), under a key made of the
+release (a digest of the templates, static files and code), who views it, what the page
+shows of its own row or filters, and a stamp: for each kind of row the page shows
+(sections, comments, verdicts, exports, the team's members, the viewer's unread
+notifications...), how many there are and the newest ``updated_at``. Every write that
+changes what a page shows adds or removes such a row or moves its ``updated_at``; apps
+register their kinds (a ``StampPart``), and the stamp is read in one query. A page with a
+flash message is never cached; the views cache neither htmx fragments nor (on the design
+page) a page asked for with a query string.
 """
 
 import hashlib
