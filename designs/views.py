@@ -50,6 +50,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     if status not in Design.Status.values:
         status = None
     filters = (int(team_id) if team_id else None, status, request.GET.get("page") or "1")
+    page_request = page.PageRequest(page="dashboard", request=request)
 
     def render(csrf_token: str | None, csp_nonce: str | None) -> str:
         designs = selectors.design_list(fetched_by=request.user, team_id=filters[0], status=status)
@@ -62,7 +63,6 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         }
         if csrf_token is not None:  # placeholders, for a page kept in the cache
             context.update(csrf_token=csrf_token, csp_nonce=csp_nonce)
-        page_request = page.PageRequest(page="dashboard", request=request)
         context.update(page.page_context(page_request))
         template = (
             "designs/dashboard.html#design-list" if request.htmx else "designs/dashboard.html"
@@ -71,7 +71,6 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
 
     if request.htmx:
         return HttpResponse(render(None, None))
-    page_request = page.PageRequest(page="dashboard", request=request)
     return HttpResponse(page.cached_page(page_request, render, shown=filters))
 
 
