@@ -50,17 +50,19 @@ def design_list(
 def _access_exists(user: User, *, design: str = "") -> dict[str, Exists]:
     """``_is_member`` and ``_is_reader`` of ``user`` for the design at ``design`` (a path
     from the queried model, "" for Design itself)."""
-    prefix = f"{design}__" if design else ""
     return {
-        "_is_member": Exists(
-            Membership.objects.filter(team=OuterRef(f"{prefix}team_id"), user=user)
-        ),
+        "_is_member": _member_exists(user, design=design),
         "_is_reader": Exists(
             DesignReader.objects.filter(
-                design=OuterRef(f"{prefix}pk" if design else "pk"), user=user
+                design=OuterRef(f"{design}__pk" if design else "pk"), user=user
             )
         ),
     }
+
+
+def _member_exists(user: User, *, design: str = "") -> Exists:
+    team = f"{design}__team_id" if design else "team_id"
+    return Exists(Membership.objects.filter(team=OuterRef(team), user=user))
 
 
 def _access(design: Design, row, *, for_edit: bool) -> DesignAccess:
@@ -98,18 +100,21 @@ def section_get_for(
     query, with the same answers as ``design_get_for`` about the design."""
     if not user.is_authenticated:
         raise Http404("No such design.")
-    section = (
+    sections = (
         Section.objects.filter(design_id=design_id, key=key)
-        .annotate(**_access_exists(user, design="design"))
-        .select_related(
-            "updated_by", "design__team", "design__created_by", "design__last_edited_by"
-        )
-        .first()
+        .select_related("design", "updated_by")
+        .order_by("pk")  # one row at most; the default ordering would join the design's
     )
-    if section is None:
-        design_get_for(user, design_id, for_edit=for_edit)  # 404 or 403 about the design
-        raise Http404("No such section.")
-    return _access(section.design, section, for_edit=for_edit), section
+    if for_edit:  # only members may: ask that alone (the cheaper query, on every save)
+        section = sections.filter(_member_exists(user, design="design")).first()
+        if section is not None:
+            return DesignAccess(design=section.design, is_member=True), section
+    else:
+        section = sections.annotate(**_access_exists(user, design="design")).first()
+        if section is not None:
+            return _access(section.design, section, for_edit=False), section
+    design_get_for(user, design_id, for_edit=for_edit)  # 404 or 403 about the design
+    raise Http404("No such section.")
 
 
 def design_sections(*, design: Design) -> QuerySet[Section]:
