@@ -69,20 +69,21 @@ def approvals_mark_stale(*, section: Section, edited_by: User) -> list[Verdict]:
     """A section changed: every approval of its design given on an older version of that
     section goes stale, its reviewer is told, and the design's status is recomputed (so an
     approved design goes back to "in review"). Idempotent. Atomic."""
-    stale = [
-        v
-        for v in Verdict.objects.filter(
-            design_id=section.design_id, kind=Verdict.Kind.APPROVE, stale_at__isnull=True
-        ).select_related("reviewer")
-        if int(v.revision.get(section.key, 0)) < section.version
+    live = Verdict.objects.filter(
+        design_id=section.design_id, kind=Verdict.Kind.APPROVE, stale_at__isnull=True
+    )
+    stale_ids = [  # most saves find none: read only what tells
+        pk
+        for pk, revision in live.values_list("pk", "revision")
+        if int(revision.get(section.key, 0)) < section.version
     ]
-    if not stale:
+    if not stale_ids:
         return []
+    stale = list(Verdict.objects.filter(pk__in=stale_ids).select_related("reviewer"))
     design = section.design
     now = timezone.now()
-    Verdict.objects.filter(pk__in=[v.pk for v in stale]).update(stale_at=now, updated_at=now)
+    Verdict.objects.filter(pk__in=stale_ids).update(stale_at=now, updated_at=now)
     latest = latest_verdicts(Verdict.objects.filter(design_id=section.design_id))
-    stale_ids = {v.pk for v in stale}
     design_review_status_refresh(design=design)
     notify(
         recipient_ids=[r for r, v in latest.items() if v.pk in stale_ids],
