@@ -5,14 +5,18 @@ allow-list, so no ``on*``, ``style``, ``hx-*`` attribute or non-http(s)/mailto l
 and images load only from this site (an image elsewhere keeps its alt text, not its source).
 Code fences are highlighted with Pygments using CSS classes (no inline styles).
 
-A text is rendered block by block (each top-level paragraph, heading, list, quote, table or
-fence on its own, which gives the same HTML as the whole), and each process remembers the
-HTML of the blocks it rendered last: saving a long section where one paragraph changed
-renders that paragraph only. A text with link reference definitions, which reach across
-blocks, is rendered whole.
+A text is rendered piece by piece, which gives the same HTML as the whole, and each process
+remembers the HTML of the pieces it rendered last: saving a long section where one paragraph
+changed renders that paragraph only. The pieces are found in two steps. A scan of the lines
+cuts the text where a new top-level block certainly starts (``_chunks``); a piece that is
+too long to remember is cut again into top-level blocks by the parser's block pass
+(``_blocks``), and a text the scan cannot judge goes to the block pass whole. A text with
+link reference definitions, which reach across blocks, is rendered whole.
 """
 
 import html
+import itertools
+import re
 from functools import lru_cache
 
 import nh3
@@ -48,6 +52,10 @@ ALLOWED_SCHEMES = {"http", "https", "mailto"}
 # that reaches it (lists ten deep) is shown as written instead, with a notice. A higher cap
 # makes nested brackets take seconds.
 MAX_NESTING = 20
+TOO_DEEP = (
+    "<p><em>This text nests lists or quotes too deeply to lay out; "
+    "it is shown as written.</em></p>\n"
+)
 
 _formatter = HtmlFormatter(nowrap=True, classprefix="hl-")
 
@@ -127,6 +135,19 @@ def render_markdown(text: str) -> str:
     """Render Markdown to sanitised HTML. Pure: same text, same HTML."""
     if not text.strip():
         return ""
+    chunks = _chunks(text)
+    if chunks is None:
+        return _render_by_blocks(text)
+    parts = [
+        _render_block(chunk) if len(chunk) <= BLOCK_MEMO_CHARS else _render_by_blocks(chunk)
+        for chunk in chunks
+    ]
+    if len(parts) > 1 and any(part.startswith(TOO_DEEP) for part in parts):
+        return _render(text)  # the notice shows the whole text as written, as before
+    return "".join(parts)
+
+
+def _render_by_blocks(text: str) -> str:
     blocks = _blocks(text)
     if blocks is None:
         return _render(text)
@@ -140,6 +161,53 @@ def render_markdown(text: str) -> str:
 # most BLOCK_MEMO_SIZE blocks of at most this size (about 10 MB with their HTML).
 BLOCK_MEMO_CHARS = 4_000
 BLOCK_MEMO_SIZE = 1_024
+
+
+# A fence that opens at the start of a line: its marker, and (for backticks) an info string
+# without backticks, else the line is a paragraph with inline code.
+_FENCE_OPEN = re.compile(r"(`{3,})[^`]*|(~{3,}).*")
+_FENCE_CLOSE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
+_FENCE_MARK = re.compile(r"`{3}|~{3}")
+
+
+def _chunks(text: str) -> list[str] | None:
+    """The text cut before each line that certainly starts a new top-level block, found
+    without parsing; None when the scan cannot tell (then the block pass decides).
+
+    A line starts a new top-level block when it follows a blank line, begins with a letter
+    or ``#`` (no list marker, quote, indent or table pipe that could continue a list or
+    quote above), and no fence is open. Only fences at the start of a line are followed;
+    a text with a fence mark elsewhere (in a list, a quote or an indent) or what may be a
+    link reference definition is left to the block pass.
+    """
+    if "]:" in text:
+        return None
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # as the parser reads
+    starts = [0]
+    fence = ""  # the marker of the open fence, if one is open
+    after_blank = False  # the line before was blank, with text before it
+    seen_text = False
+    for number, line in enumerate(lines):
+        blank = not line.strip(" \t")
+        if fence:
+            closing = _FENCE_CLOSE.fullmatch(line)
+            if closing and closing.group(1).startswith(fence):
+                fence = ""
+        elif opened := _FENCE_OPEN.fullmatch(line):
+            fence = opened.group(1) or opened.group(2)
+        elif _FENCE_MARK.search(line):
+            return None
+        elif after_blank and (line[:1].isalpha() or line[:1] == "#"):
+            starts.append(number)
+        after_blank = blank and seen_text and not fence
+        seen_text = seen_text or not blank
+    chunks = []
+    for start, end in itertools.pairwise(starts):
+        while not lines[end - 1].strip(" \t"):  # the blank lines between do not count
+            end -= 1
+        chunks.append("\n".join(lines[start:end]) + "\n")
+    chunks.append("\n".join(lines[starts[-1] :]))
+    return chunks
 
 
 def _blocks(text: str) -> list[str] | None:
@@ -171,11 +239,7 @@ def _render(text: str) -> str:
     env: dict = {}
     tokens = _parser.parse(text, env)
     if any(token.level >= MAX_NESTING - 1 for token in tokens):
-        return (
-            "<p><em>This text nests lists or quotes too deeply to lay out; "
-            "it is shown as written.</em></p>\n"
-            f"<pre><code>{html.escape(text, quote=False)}</code></pre>\n"
-        )
+        return TOO_DEEP + f"<pre><code>{html.escape(text, quote=False)}</code></pre>\n"
     return sanitize(_parser.renderer.render(tokens, _parser.options, env))
 
 

@@ -87,3 +87,58 @@ def test_long_blocks_are_not_remembered():
     before = markdown._render_block.cache_info().currsize
     markdown.render_markdown(table + "\n\nshort")
     assert markdown._render_block.cache_info().currsize <= before + 1
+
+
+# Lines that open, continue, interrupt or close blocks, for texts built to trip the line scan
+# that cuts a text into pieces before parsing (``markdown._chunks``).
+TRICKY_LINES = [
+    "", "", "", " ", "\t", "Plain words", "Another line", "# Heading", "#not a heading",
+    "Title", "=====", "---", "***", "- item", "* item", "+ item", "1. item", "2) item",
+    "  indented continuation", "    indented code", "\tcode after a tab", "> quote",
+    "> - list in a quote", ">", "| a | b |", "|---|---|", "a | b", "--|--", "```", "```python",
+    "````", "~~~", "~~~ info", "   ```", "  ~~~", "    ```", "- ```", "> ```", "``` inline ```",
+    "text with ``` inside", "   ````", "```` ", "- [ ] task", "Ünïcode words", "_under_",
+    "`code`", "*emphasis", "across*", "[link](/designs/)", "<div>", "\\", "  ", "a  ",
+]  # fmt: skip
+
+
+def _tricky_documents(count: int) -> list[str]:
+    """Seeded; most leave out the lines that make the scan give up, so that it cuts them."""
+    scanned = [line for line in TRICKY_LINES if markdown._chunks(line + "\n\nx") is not None]
+    rng = random.Random(2026_11_24)
+    documents = []
+    for _ in range(count):
+        vocabulary = scanned if rng.random() < 0.8 else TRICKY_LINES
+        lines = [rng.choice(vocabulary) for _ in range(rng.randint(1, 30))]
+        end = rng.choice(["", "\n", "\n\n"])
+        documents.append(rng.choice(["", "\n", "\n\n"]) + "\n".join(lines) + end)
+    return documents
+
+
+def test_pieces_cut_by_the_line_scan_render_as_the_whole_text():
+    documents = _tricky_documents(3000)
+    cut = 0
+    for text in documents:
+        chunks = markdown._chunks(text)
+        cut += chunks is not None and len(chunks) > 1
+        assert markdown.render_markdown(text) == (markdown._render(text) if text.strip() else ""), (
+            text
+        )
+    assert cut > len(documents) // 10  # the scan cut hundreds: the check means something
+
+
+def test_the_line_scan_cuts_only_before_a_new_top_level_block():
+    text = "Intro\n\n- a\n\n- b\n\n> q\n\n    code\n\n```\nfenced\n\nstill fenced\n```\n\nAfter\n"
+    # Not before a list item, a quote, code or a fence: those may belong to what is above.
+    assert markdown._chunks(text) == [
+        "Intro\n\n- a\n\n- b\n\n> q\n\n    code\n\n```\nfenced\n\nstill fenced\n```\n",
+        "After\n",
+    ]
+    assert markdown._chunks("- list\n   ```\n   code\n\nout") is None  # a fence it cannot place
+    assert markdown._chunks("[a]: /designs/\n\n[a]") is None  # a reference definition
+
+
+def test_windows_line_ends_are_cut_as_the_parser_reads_them():
+    text = "One\r\n\r\nTwo\r\n\r\n```\r\nx\r\n\r\ny\r\n```"
+    assert markdown._chunks(text) == ["One\n", "Two\n\n```\nx\n\ny\n```"]
+    assert markdown.render_markdown(text) == markdown._render(text)
