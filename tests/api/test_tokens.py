@@ -3,6 +3,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -46,12 +47,17 @@ def test_token_authenticate_refreshes_last_use_at_most_once_a_minute(
     alice, django_assert_num_queries
 ):
     issued = services.token_create(user=alice, name="CI")
+    cached = services._cache_key(issued.token.digest)
     services.token_authenticate(secret=issued.secret)
+    with django_assert_num_queries(0):  # answered from the cache
+        services.token_authenticate(secret=issued.secret)
+    cache.delete(cached)  # as when it expires
     with django_assert_num_queries(1):
         services.token_authenticate(secret=issued.secret)
     Token.objects.filter(pk=issued.token.pk).update(
         last_used_at=timezone.now() - timedelta(minutes=5)
     )
+    cache.delete(cached)
     with django_assert_num_queries(2):
         services.token_authenticate(secret=issued.secret)
 
