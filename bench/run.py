@@ -54,6 +54,33 @@ def median_ms(runs=20):
 
 
 render_ms = median_ms()
+
+# One section save through the API, in-process: its SQL statements and its time.
+from api.services import token_create
+secret = token_create(user=alice, name="bench-stats").secret
+api = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {secret}")
+section = design.sections.order_by("position").last()  # not one the save load writes
+save_url = f"/api/v1/designs/{design.pk}/sections/{section.key}"
+saves = [section.version]
+
+
+def save():
+    text = f"{section.body}\\n\\nSave {len(saves)}."
+    body = json.dumps({"body": text, "base_version": saves[-1]})
+    response = api.patch(save_url, data=body, content_type="application/json")
+    saves.append(response.json()["version"])
+
+
+save()
+with CaptureQueriesContext(connection) as ctx:
+    save()
+save_queries = len(ctx.captured_queries)
+save_times = []
+for _ in range(50):
+    start = time.perf_counter()
+    save()
+    save_times.append(time.perf_counter() - start)
+save_ms = sorted(save_times)[25] * 1000
 # The same page rendered anew every time (the page itself not cached; its section cards and
 # thread panels cached), and its queries with nothing cached at all but the session.
 from django.core.cache import cache
@@ -70,6 +97,8 @@ print(json.dumps({
     "cold_queries": cold_queries,
     "status": response.status_code, "bytes": len(response.content),
     "render_ms": render_ms,
+    "save_queries": save_queries,
+    "save_ms": save_ms,
     "uncached_ms": uncached_ms,
     "sections": [s.key for s in design.sections.order_by("position")],
 }))
@@ -204,6 +233,8 @@ def main() -> None:
           f"{stats['render_ms']:.1f} ms; rendered anew from cached cards: "
           f"{stats['uncached_ms']:.1f} ms; nothing cached: {stats['cold_queries']} queries "
           "(medians of 20, in-process)")  # fmt: skip
+    print(f"API section save: {stats['save_queries']} statements (BEGIN, COMMIT included), "
+          f"{stats['save_ms']:.1f} ms (median of 50, in-process)")  # fmt: skip
     print(f"first design page {first_page:.2f} s after starting gunicorn")
     print()
     export = subprocess.run(
