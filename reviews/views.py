@@ -105,6 +105,12 @@ def _refusal(
     if isinstance(exc, PermissionError):
         return _refuse(request, str(exc), status=403, back=_section_url(access, key))
     assert isinstance(exc, ValidationError)
+    if isinstance(exc, services.CommentRateLimited):
+        response = _threads_response(
+            request, access, key, status=429, error=_messages_of(exc), **extra
+        )
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     return _threads_response(request, access, key, status=400, error=_messages_of(exc), **extra)
 
 

@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from designs.services import SectionConflict
+from reviews.services import CommentRateLimited
 
 
 class PayloadTooLarge(Exception):
@@ -125,6 +126,12 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(RateLimited)
     def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
         response = respond(request, {"detail": str(exc)}, 429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @api.exception_handler(CommentRateLimited)
+    def comments_limited(request: HttpRequest, exc: CommentRateLimited) -> HttpResponse:
+        response = respond(request, {"detail": " ".join(exc.messages)}, 429)
         response["Retry-After"] = str(exc.retry_after)
         return response
 

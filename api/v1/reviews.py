@@ -35,6 +35,7 @@ router = Router(tags=["reviews"])
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 SectionKey = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=100)]
 WRITE_ERRORS = {403: ErrorOut, 404: ErrorOut, 413: TooLargeOut, 422: ValidationErrorOut}
+COMMENT_ERRORS = {**WRITE_ERRORS, 429: ErrorOut}
 
 
 @router.post(
@@ -77,7 +78,7 @@ def comment_list(request: HttpRequest, design_id: Id, key: SectionKey):
 
 @router.post(
     "/designs/{design_id}/sections/{key}/comments",
-    response={201: CommentOut, **WRITE_ERRORS},
+    response={201: CommentOut, **COMMENT_ERRORS},
     summary="Comment on a section",
 )
 def comment_add(request: HttpRequest, design_id: Id, key: SectionKey, payload: CommentIn):
@@ -100,6 +101,8 @@ def comment_add(request: HttpRequest, design_id: Id, key: SectionKey, payload: C
             raise errors.validation_error("parent_id", "That comment is on another section.")
         try:
             comment = services.comment_reply(parent=parent, author=user, body=payload.body)
+        except services.CommentRateLimited:
+            raise  # 429, not a field error
         except ValidationError as exc:
             raise errors.from_django(exc, rename={"__all__": "parent_id"}) from exc
     return Status(201, comment_data(comment, section_version=section.version))

@@ -4,6 +4,7 @@ Every service is keyword-only and atomic. Bad input raises ValidationError; an a
 user may not take raises PermissionError with a message that can be shown as it is.
 """
 
+from reviews.services._common import CommentRateLimited
 from reviews.services.comments import (
     comment_add,
     comment_delete,
@@ -27,6 +28,7 @@ from reviews.services.verdicts import approvals_mark_stale, verdict_submit
 
 __all__ = [
     "EMAIL_SETTING_FIELDS",
+    "CommentRateLimited",
     "approvals_mark_stale",
     "comment_add",
     "comment_delete",

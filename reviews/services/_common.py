@@ -59,20 +59,29 @@ def clean_body(body: str, *, field: str = "body", required: bool = True) -> str:
     return body
 
 
+class CommentRateLimited(ValidationError):
+    """Over the comment limit: a ValidationError about ``body`` that says when to try
+    again; pages and the API answer it with 429 and ``Retry-After``."""
+
+    def __init__(self, *, limit: int, retry_after: int):
+        super().__init__(
+            {
+                "body": f"You are commenting very fast: at most {limit} comments a minute. "
+                f"Try again in {wait_words(retry_after)}."
+            }
+        )
+        self.retry_after = retry_after
+
+
 def comment_allowance_take(*, user: User) -> None:
-    """Count one comment by ``user``; ValidationError once over CRIT_COMMENTS_PER_MINUTE
-    (0 turns the limit off)."""
+    """Count one comment by ``user``; CommentRateLimited once over
+    CRIT_COMMENTS_PER_MINUTE (0 turns the limit off)."""
     limit = settings.CRIT_COMMENTS_PER_MINUTE
     if not limit:
         return
     window = window_hit(f"comments:{user.pk}", window=60)
     if window.count > limit:
-        raise ValidationError(
-            {
-                "body": f"You are commenting very fast: at most {limit} comments a minute. "
-                f"Try again in {wait_words(window.retry_after)}."
-            }
-        )
+        raise CommentRateLimited(limit=limit, retry_after=window.retry_after)
 
 
 def section_url(section: Section) -> str:

@@ -74,8 +74,10 @@ def test_comments_past_the_limit_a_minute_are_refused_with_a_message(
 
     response = client.post(url, {"body": "One too many."}, **HTMX)
 
-    assert response.status_code == 400
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
     assert "at most 3 comments a minute" in response.content.decode()
+    assert "One too many." in response.content.decode()  # the draft stays in the form
     assert Comment.objects.count() == 3
 
 
@@ -90,7 +92,7 @@ def test_replies_count_towards_the_comment_limit(client, alice, section, setting
     thread = Comment.objects.get()
     reply = reverse("reviews:comment_reply", args=[thread.pk])
     assert client.post(reply, {"body": "Reply."}, **HTMX).status_code == 200
-    assert client.post(reply, {"body": "Again."}, **HTMX).status_code == 400
+    assert client.post(reply, {"body": "Again."}, **HTMX).status_code == 429
     assert Comment.objects.count() == 2
 
 
@@ -113,8 +115,13 @@ def test_the_api_refuses_comments_past_the_limit_with_the_message(client, alice,
     send = {"content_type": "application/json", "headers": {"Authorization": f"Bearer {secret}"}}
     assert client.post(url, json.dumps({"body": "One."}, **{}), **send).status_code == 201
     response = client.post(url, json.dumps({"body": "Two."}), **send)
-    assert response.status_code == 422
-    assert "comments a minute" in json.dumps(response.json())
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert "at most 1 comments a minute" in response.json()["detail"]
+    thread = Comment.objects.get()
+    reply = json.dumps({"body": "A reply.", "parent_id": thread.pk})
+    assert client.post(url, reply, **send).status_code == 429
+    assert Comment.objects.count() == 1
 
 
 def test_new_exports_past_the_limit_an_hour_are_refused_with_a_message(
