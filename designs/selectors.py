@@ -132,6 +132,14 @@ def teams_for_new_design(*, fetched_by: User) -> QuerySet[Team]:
     return Team.objects.filter(memberships__user=fetched_by).order_by("name")
 
 
+def teams_shown(*, fetched_by: User) -> QuerySet[Team]:
+    """The teams whose designs ``fetched_by`` sees: their own, and the teams of designs
+    they were asked to review."""
+    member = Membership.objects.filter(team=OuterRef("pk"), user=fetched_by)
+    reader = DesignReader.objects.filter(design__team=OuterRef("pk"), user=fetched_by)
+    return Team.objects.filter(Q(Exists(member)) | Q(Exists(reader))).order_by("name")
+
+
 # History ---------------------------------------------------------------------------------
 
 

@@ -56,7 +56,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         designs = selectors.design_list(fetched_by=request.user, team_id=filters[0], status=status)
         context = {
             "page_obj": Paginator(designs, 25).get_page(filters[2]),
-            "teams": selectors.teams_for_new_design(fetched_by=request.user),
+            "teams": selectors.teams_shown(fetched_by=request.user),
             "statuses": Design.Status.choices,
             "selected_team": filters[0],
             "selected_status": status,

@@ -465,6 +465,22 @@ def test_dashboard_does_not_show_other_teams_designs(client, design, outsider):
     assert "URL shortener" not in html
 
 
+def test_a_reviewer_can_filter_the_dashboard_by_the_teams_of_designs_they_review(
+    client, design, outsider
+):
+    own = make_design(author=outsider, title="Own plan")
+    services.design_reader_grant(design=design, user=outsider)  # asked to review it
+    TeamFactory(name="Hidden team")
+    client.force_login(outsider)
+    html = client.get("/").content.decode()
+    assert f'<option value="{design.team_id}" >Platform</option>' in html
+    assert f'<option value="{own.team_id}" >' in html
+    assert "Hidden team" not in html
+    listed = client.get("/", {"team": design.team_id}).content.decode()
+    assert "URL shortener" in listed
+    assert "Own plan" not in listed
+
+
 def test_dashboard_filters_by_status(client, team, alice):
     make_design(team=team, author=alice, title="Drafty")
     reviewed = make_design(team=team, author=alice, title="Reviewed")
