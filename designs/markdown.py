@@ -81,8 +81,17 @@ def _build_parser() -> MarkdownIt:
     md.enable(["table", "strikethrough", "linkify"])
     md.options["maxNesting"] = MAX_NESTING
     md.use(tasklists_plugin, enabled=False)
+    md.core.ruler.push("table_alignment", _table_alignment)
     md.validateLink = _validate_link  # type: ignore[method-assign]
     return md
+
+
+def _table_alignment(state: StateCore) -> None:
+    """A column's alignment (``|--:|``) as the cells' ``align`` attribute: the parser writes
+    it as a style, which the allow-list removes."""
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open") and token.attrs.get("style"):
+            token.attrs["align"] = str(token.attrs.pop("style")).removeprefix("text-align:")
 
 
 def _validate_link(url: str) -> bool:
@@ -115,6 +124,8 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
         return " ".join(classes) or None
     if tag == "input" and attr == "type":
         return value if value == "checkbox" else None
+    if attr == "align":
+        return value if value in {"left", "center", "right"} else None
     return value
 
 

@@ -80,11 +80,23 @@ def test_bare_urls_become_links():
     assert 'href="https://crit.example.com"' in render_markdown("see https://crit.example.com")
 
 
-def test_tables_survive():
-    html = render_markdown("| a | b |\n|---|--:|\n| 1 | 2 |\n")
+def test_tables_survive_with_their_column_alignment():
+    html = render_markdown("| a | b | c | d |\n|---|--:|:-:|:--|\n| 1 | 2 | 3 | 4 |\n")
     assert "<table>" in html
     assert "<th>a</th>" in html
-    assert '<td align="right">2</td>' in html or "<td style" not in html
+    assert '<th align="right">b</th>' in html
+    assert '<td align="right">2</td><td align="center">3</td><td align="left">4</td>' in (
+        html.replace("\n", "")
+    )
+    assert "style" not in html
+
+
+def test_the_allow_list_keeps_only_real_alignments():
+    def cell(align: str) -> str:
+        return sanitize(f'<table><tr><td align="{align}">1</td></tr></table>')
+
+    assert '<td align="right">1</td>' in cell("right")
+    assert "<td>1</td>" in cell("javascript:x")
 
 
 def test_fenced_code_is_highlighted_with_classes_not_styles():
