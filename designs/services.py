@@ -268,6 +268,12 @@ def design_reader_grant(*, design: Design, user: User) -> None:
 
 
 @transaction.atomic
+def design_reader_revoke(*, design: Design, user: User) -> None:
+    """Take back a non-member's read access (a review request withdrawn). Idempotent."""
+    DesignReader.objects.filter(design=design, user=user).delete()
+
+
+@transaction.atomic
 def design_status_set(*, design: Design, status: str) -> None:
     """Set the design status; the reviews app calls this after every verdict or issue change."""
     if status not in Design.Status.values:

@@ -8,6 +8,11 @@ comment = "comments/<int:comment_id>/"
 
 urlpatterns = [
     path("designs/<int:design_id>/request/", views.review_request, name="request"),
+    path(
+        "designs/<int:design_id>/reviewers/<str:username>/withdraw/",
+        views.review_withdraw,
+        name="withdraw",
+    ),
     path("designs/<int:design_id>/verdict/", views.verdict_submit, name="verdict"),
     path(
         "designs/<int:design_id>/sections/<slug:key>/comments/",

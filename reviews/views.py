@@ -3,7 +3,7 @@ back to the section) and, with htmx, answers with the section's threads."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -287,6 +287,29 @@ def review_request(request: HtmxHttpRequest, design_id: int) -> HttpResponse:
     except (PermissionError, ValidationError) as exc:
         return _refuse_error(request, exc, back=back)
     messages.success(request, f"Asked {reviewer.username} to review this design.")
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def review_withdraw(request: HtmxHttpRequest, design_id: int, username: str) -> HttpResponse:
+    try:
+        access = design_selectors.design_get_for(request.user, design_id, for_edit=True)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    back = access.design.get_absolute_url() + "#review-panel"
+    reviewer = user_find(username)
+    try:
+        if reviewer is None:
+            raise LookupError(f"Nobody here is called “{username}”.")
+        services.review_request_withdraw(
+            design=access.design, reviewer=reviewer, withdrawn_by=request.user
+        )
+    except PermissionError as exc:  # no longer on the team
+        return _refuse(request, str(exc), status=403, back=back)
+    except LookupError as exc:
+        return _refuse(request, str(exc), status=404, back=back)
+    messages.success(request, f"Withdrew the review request for {reviewer.username}.")
     return redirect(back)
 
 

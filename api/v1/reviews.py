@@ -34,6 +34,7 @@ router = Router(tags=["reviews"])
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 SectionKey = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=100)]
+Username = Annotated[str, Path(max_length=254)]
 WRITE_ERRORS = {403: ErrorOut, 404: ErrorOut, 413: TooLargeOut, 422: ValidationErrorOut}
 COMMENT_ERRORS = {**WRITE_ERRORS, 429: ErrorOut}
 
@@ -58,6 +59,26 @@ def reviewer_add(request: HttpRequest, design_id: Id, payload: ReviewerIn):
     except ValidationError as exc:
         raise errors.from_django(exc, rename={"reviewer": "username"}) from exc
     return Status(201, review_request_data(review_request, design=design))
+
+
+@router.delete(
+    "/designs/{design_id}/reviewers/{username}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    summary="Withdraw a review request",
+)
+def reviewer_remove(request: HttpRequest, design_id: Id, username: Username):
+    """Team members take someone off the reviewers: their verdicts stay in the record but
+    no longer count, and someone outside the team loses read access."""
+    user = request.auth  # type: ignore[attr-defined]
+    design = design_selectors.design_get_for(user, design_id, for_edit=True).design
+    reviewer = user_find(username)
+    if reviewer is None:
+        raise Http404("No such reviewer.")
+    try:
+        services.review_request_withdraw(design=design, reviewer=reviewer, withdrawn_by=user)
+    except LookupError as exc:
+        raise Http404(str(exc)) from exc
+    return Status(204, None)
 
 
 @router.get(

@@ -22,7 +22,7 @@ from reviews.services.notifications import (
     notifications_mark_all_read,
     wants_email,
 )
-from reviews.services.requests import review_request
+from reviews.services.requests import review_request, review_request_withdraw
 from reviews.services.status import design_review_status_refresh, review_status_for
 from reviews.services.verdicts import approvals_mark_stale, verdict_submit
 
@@ -42,6 +42,7 @@ __all__ = [
     "notification_settings_update",
     "notifications_mark_all_read",
     "review_request",
+    "review_request_withdraw",
     "review_status_for",
     "thread_resolve",
     "verdict_submit",

@@ -63,3 +63,22 @@ def review_request(
         excerpt=message,
     )
     return request
+
+
+@transaction.atomic
+def review_request_withdraw(*, design: Design, reviewer: User, withdrawn_by: User) -> None:
+    """Take ``reviewer`` off the design's reviewers: their verdicts stay in the record but
+    no longer count towards the status, which is recomputed. Someone outside the team also
+    loses the read access the request gave them (their comments stay). Atomic.
+
+    Raises PermissionError unless ``withdrawn_by`` is on the design's team, LookupError
+    when ``reviewer`` was not asked to review it.
+    """
+    if not on_team(design=design, user=withdrawn_by):
+        raise PermissionError("Only members of the design's team can withdraw review requests.")
+    deleted, _ = ReviewRequest.objects.filter(design=design, reviewer=reviewer).delete()
+    if not deleted:
+        raise LookupError(f"{reviewer.username} was not asked to review this design.")
+    if not on_team(design=design, user=reviewer):
+        design_services.design_reader_revoke(design=design, user=reviewer)
+    design_review_status_refresh(design=design)

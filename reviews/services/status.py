@@ -15,18 +15,18 @@ from reviews.selectors import latest_verdicts
 
 
 def review_status_for(
-    *, latest: Iterable[Verdict], has_open_issues: bool, has_reviewers: bool, current: str
+    *, latest: Iterable[Verdict], has_open_issues: bool, has_reviewers: bool
 ) -> str:
     """The status rules, as a pure function.
 
-    - no reviewer requested yet: the status stays as it is (a draft stays a draft);
+    - "draft" while nobody is asked to review it (nobody yet, or every request withdrawn);
     - "changes requested" while any reviewer's latest verdict is request changes;
     - "approved" when at least one latest verdict is a (not stale) approval, none requests
       changes and no issue is open;
     - otherwise "in review".
     """
     if not has_reviewers:
-        return current
+        return Design.Status.DRAFT
     latest = list(latest)
     if any(v.kind == Verdict.Kind.REQUEST_CHANGES for v in latest):
         return Design.Status.CHANGES_REQUESTED
@@ -43,13 +43,15 @@ def design_review_status_refresh(*, design: Design) -> str:
     it through designs. Atomic; the design row is locked so concurrent reviews serialise.
     Returns the status."""
     locked = Design.objects.select_for_update().only("pk", "status").get(pk=design.pk)
-    status = review_status_for(
-        latest=latest_verdicts(Verdict.objects.filter(design_id=design.pk)).values(),
+    reviewers = ReviewRequest.objects.filter(design_id=design.pk).values("reviewer_id")
+    status = review_status_for(  # the verdicts of the reviewers asked now
+        latest=latest_verdicts(
+            Verdict.objects.filter(design_id=design.pk, reviewer_id__in=reviewers)
+        ).values(),
         has_open_issues=Comment.objects.filter(
             design_id=design.pk, issue_status=Comment.IssueStatus.OPEN
         ).exists(),
         has_reviewers=ReviewRequest.objects.filter(design_id=design.pk).exists(),
-        current=locked.status,
     )
     if status != locked.status:
         design_services.design_status_set(design=design, status=status)

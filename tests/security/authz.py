@@ -167,6 +167,7 @@ class World:
             "token_id": self.token.pk,
             "team_id": self.team.pk,
             "user_id": self.users["member"].pk,
+            "username": self.users["reviewer"].username,
             "job_id": self.job.pk,
         }
 

@@ -104,6 +104,7 @@ MATRIX: dict[str, dict[str, str]] = {
     # Reviews: the team asks for reviews, the reviewers give verdicts, readers comment, a
     # comment's author edits or deletes it, the raiser or the team move an issue.
     "reviews:request": {"POST": "302 404 404 302 403 403", "other": LOGIN_THEN_405},
+    "reviews:withdraw": {"POST": "302 404 404 302 403 403", "other": LOGIN_THEN_405},
     "reviews:verdict": {"POST": "302 404 404 403 302 302", "other": LOGIN_THEN_405},
     "reviews:comment_add": {
         "POST": "302 404 404 302 302 302",
@@ -173,6 +174,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "api-v1:section_update": {"PATCH": "401 404 404 200 403 403", "other": ALWAYS_405},
     "api-v1:section_revisions": {"GET": API_READERS, "other": ALWAYS_405},
     "api-v1:reviewer_add": {"POST": "401 404 404 201 403 403", "other": ALWAYS_405},
+    "api-v1:reviewer_remove": {"DELETE": "401 404 404 204 403 403", "other": ALWAYS_405},
     "api-v1:comment_list": {"GET": API_READERS, "other": ALWAYS_405},
     "api-v1:comment_add": {"POST": "401 404 404 201 201 201", "other": ALWAYS_405},
     "api-v1:comment_update": {"PATCH": "401 404 404 200 403 200", "other": ALWAYS_405},
