@@ -99,3 +99,34 @@ def test_review_journey(live_server, sign_in):
     bob_page.get_by_role("link", name="Inbox").click()
     expect(bob_page.locator("#nav-inbox .badge")).to_have_text("2")
     assert alice_page.page_errors == [] and bob_page.page_errors == []
+
+
+def test_withdrawing_a_review_request(live_server, sign_in):
+    """alice asks the wrong person, withdraws the request; carol can no longer open it."""
+    from playwright.sync_api import expect
+
+    alice = UserFactory(username="alice")
+    UserFactory(username="carol")
+    team = TeamFactory(name="Platform", created_by=alice)
+    design = make_design(team=team, author=alice, title="URL shortener")
+    design_url = live_server.url + design.get_absolute_url()
+
+    alice_page = sign_in("alice")
+    alice_page.goto(design_url)
+    open_details(alice_page, "#review-panel", "Request a review")
+    alice_page.fill("#request-reviewer", "carol")
+    alice_page.get_by_role("button", name="Request review").click()
+    expect(alice_page.locator("#design-status")).to_have_text("In review")
+    carol_page = sign_in("carol")
+    carol_page.goto(design_url)
+    expect(carol_page.locator("h1#design-title")).to_have_text("URL shortener")
+    expect(carol_page.locator("#review-panel")).not_to_contain_text("Withdraw request")
+
+    alice_page.get_by_role("button", name="Withdraw the review request for carol").click()
+    expect(alice_page.locator(".messages")).to_contain_text("Withdrew the review request for carol")
+    expect(alice_page.locator("#review-panel .reviewers")).to_have_count(0)
+    expect(alice_page.locator("#design-status")).to_have_text("Draft")
+
+    response = carol_page.goto(design_url)
+    assert response is not None and response.status == 404
+    assert alice_page.page_errors == [] and carol_page.page_errors == []
