@@ -306,7 +306,7 @@ def review_withdraw(request: HtmxHttpRequest, design_id: int, username: str) -> 
             design=access.design, reviewer=reviewer, withdrawn_by=request.user
         )
     except PermissionError as exc:  # no longer on the team
-        return _refuse(request, str(exc), status=403, back=back)
+        return _refuse_error(request, exc, back=back)
     except LookupError as exc:
         return _refuse(request, str(exc), status=404, back=back)
     messages.success(request, f"Withdrew the review request for {reviewer.username}.")

@@ -12,23 +12,32 @@ def open_details(page, scope, text):
     page.locator(f"{scope} summary", has_text=text).first.click()
 
 
-def test_review_journey(live_server, sign_in):
-    from playwright.sync_api import expect
-
+@pytest.fixture
+def design_url(live_server) -> str:
+    """alice's design "URL shortener" in her team Platform; its address on the live server."""
     alice = UserFactory(username="alice")
-    UserFactory(username="bob")
     team = TeamFactory(name="Platform", created_by=alice)
     design = make_design(team=team, author=alice, title="URL shortener")
-    design_url = live_server.url + design.get_absolute_url()
+    return live_server.url + design.get_absolute_url()
+
+
+def ask_for_review(page, username: str, message: str = "") -> None:
+    open_details(page, "#review-panel", "Request a review")
+    page.fill("#request-reviewer", username)
+    page.fill("#request-message", message)
+    page.get_by_role("button", name="Request review").click()
+
+
+def test_review_journey(live_server, sign_in, design_url):
+    from playwright.sync_api import expect
+
+    UserFactory(username="bob")
     scale, security = "#threads-how-to-scale-the-db", "#threads-how-you-will-handle-security"
 
     # alice asks bob for a review.
     alice_page = sign_in("alice")
     alice_page.goto(design_url)
-    open_details(alice_page, "#review-panel", "Request a review")
-    alice_page.fill("#request-reviewer", "bob")
-    alice_page.fill("#request-message", "Storage and scaling, please.")
-    alice_page.get_by_role("button", name="Request review").click()
+    ask_for_review(alice_page, "bob", "Storage and scaling, please.")
     expect(alice_page.locator(".messages")).to_contain_text("Asked bob to review")
     expect(alice_page.locator("#design-status")).to_have_text("In review")
 
@@ -101,21 +110,14 @@ def test_review_journey(live_server, sign_in):
     assert alice_page.page_errors == [] and bob_page.page_errors == []
 
 
-def test_withdrawing_a_review_request(live_server, sign_in):
+def test_withdrawing_a_review_request(sign_in, design_url):
     """alice asks the wrong person, withdraws the request; carol can no longer open it."""
     from playwright.sync_api import expect
 
-    alice = UserFactory(username="alice")
     UserFactory(username="carol")
-    team = TeamFactory(name="Platform", created_by=alice)
-    design = make_design(team=team, author=alice, title="URL shortener")
-    design_url = live_server.url + design.get_absolute_url()
-
     alice_page = sign_in("alice")
     alice_page.goto(design_url)
-    open_details(alice_page, "#review-panel", "Request a review")
-    alice_page.fill("#request-reviewer", "carol")
-    alice_page.get_by_role("button", name="Request review").click()
+    ask_for_review(alice_page, "carol")
     expect(alice_page.locator("#design-status")).to_have_text("In review")
     carol_page = sign_in("carol")
     carol_page.goto(design_url)
