@@ -100,17 +100,20 @@ def section_get_for(
     query, with the same answers as ``design_get_for`` about the design."""
     if not user.is_authenticated:
         raise Http404("No such design.")
+    # One row at most (design and key are unique together): sliced rather than first(),
+    # which would add an ORDER BY (and the default ordering joins the design's).
     sections = (
         Section.objects.filter(design_id=design_id, key=key)
         .select_related("design", "updated_by")
-        .order_by("pk")  # one row at most; the default ordering would join the design's
+        .order_by()
     )
-    if for_edit:  # only members may: ask that alone (the cheaper query, on every save)
-        section = sections.filter(_member_exists(user, design="design")).first()
+    if for_edit:  # only members may: a join on their membership (unique per team and user)
+        # is the cheapest form of the question, and every save asks it
+        section = next(iter(sections.filter(design__team__memberships__user=user)[:1]), None)
         if section is not None:
             return DesignAccess(design=section.design, is_member=True), section
     else:
-        section = sections.annotate(**_access_exists(user, design="design")).first()
+        section = next(iter(sections.annotate(**_access_exists(user, design="design"))[:1]), None)
         if section is not None:
             return _access(section.design, section, for_edit=False), section
     design_get_for(user, design_id, for_edit=for_edit)  # 404 or 403 about the design
