@@ -2,11 +2,12 @@
 
 import copy
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -207,29 +208,23 @@ def section_update(
     now = timezone.now()
     new_version = current.version + 1
     body_html = render_markdown(resolved.body)
-    updated = Section.objects.filter(pk=current.pk, version=base_version).update(
-        body=resolved.body,
-        body_html=body_html,
-        state=resolved.state,
-        na_reason=resolved.na_reason,
-        version=F("version") + 1,
-        updated_by=edited_by,
-        updated_at=now,
+    write = _SAVE_WRITERS.get(connection.vendor, _save_write_orm)
+    saved = write(
+        SaveWrite(
+            section_id=current.pk,
+            design_id=current.design_id,
+            base_version=base_version,
+            body=resolved.body,
+            body_html=body_html,
+            state=resolved.state,
+            na_reason=resolved.na_reason,
+            editor_id=edited_by.pk,
+            now=now,
+            restored_from=restored_from,
+        )
     )
-    if updated != 1:  # saved by someone else since the caller read it
+    if not saved:  # saved by someone else since the caller read it
         raise SectionConflict(Section.objects.get(pk=current.pk))
-    Revision.objects.create(
-        section=current,
-        version=new_version,
-        body=resolved.body,
-        state=resolved.state,
-        na_reason=resolved.na_reason,
-        author=edited_by,
-        restored_from=restored_from,
-    )
-    Design.objects.filter(pk=current.design_id).update(
-        last_edited_at=now, last_edited_by=edited_by, updated_at=now
-    )
     if (current.state in Section.COVERED_STATES) != (resolved.state in Section.COVERED_STATES):
         _refresh_coverage(current.design_id)
     # As saved (the row is locked): spares a query, and callers that show who saved another.
@@ -240,6 +235,86 @@ def section_update(
         sender=Section, section=current, previous_version=base_version, edited_by=edited_by
     )
     return current
+
+
+@dataclass(frozen=True)
+class SaveWrite:
+    """What a section save writes once its input is checked and rendered."""
+
+    section_id: int
+    design_id: int
+    base_version: int
+    body: str
+    body_html: str
+    state: str
+    na_reason: str
+    editor_id: int
+    now: datetime
+    restored_from: int | None
+
+
+def _save_write_orm(write: SaveWrite) -> bool:
+    """A save's three writes: the section, if still at ``base_version`` (False if not: then
+    nothing is written); its new revision; the design's last edit."""
+    updated = Section.objects.filter(pk=write.section_id, version=write.base_version).update(
+        body=write.body,
+        body_html=write.body_html,
+        state=write.state,
+        na_reason=write.na_reason,
+        version=F("version") + 1,
+        updated_by_id=write.editor_id,
+        updated_at=write.now,
+    )
+    if updated != 1:
+        return False
+    Revision.objects.create(
+        section_id=write.section_id,
+        version=write.base_version + 1,
+        body=write.body,
+        state=write.state,
+        na_reason=write.na_reason,
+        author_id=write.editor_id,
+        restored_from=write.restored_from,
+    )
+    Design.objects.filter(pk=write.design_id).update(
+        last_edited_at=write.now, last_edited_by_id=write.editor_id, updated_at=write.now
+    )
+    return True
+
+
+def _save_write_postgresql(write: SaveWrite) -> bool:
+    """The same three writes as ``_save_write_orm``, as one statement: one round trip to the
+    database instead of three, and no ORM query to build. Saving a section is the write
+    people make most, many times a minute while they type; ``tests/designs/test_save_write.py``
+    holds the two ways to the same rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SAVE_SQL, asdict(write))
+        return cursor.fetchone() is not None
+
+
+_SAVE_SQL = """
+WITH saved AS (
+    UPDATE designs_section
+    SET body = %(body)s, body_html = %(body_html)s, state = %(state)s,
+        na_reason = %(na_reason)s, version = version + 1, updated_by_id = %(editor_id)s,
+        updated_at = %(now)s
+    WHERE id = %(section_id)s AND version = %(base_version)s
+    RETURNING id, version
+), revision AS (
+    INSERT INTO designs_revision (section_id, version, body, state, na_reason, author_id,
+                                  restored_from, created_at, updated_at)
+    SELECT id, version, %(body)s, %(state)s, %(na_reason)s, %(editor_id)s,
+           %(restored_from)s, %(now)s, %(now)s
+    FROM saved
+), design AS (
+    UPDATE designs_design
+    SET last_edited_at = %(now)s, last_edited_by_id = %(editor_id)s, updated_at = %(now)s
+    WHERE id = %(design_id)s AND EXISTS (SELECT FROM saved)
+)
+SELECT version FROM saved
+"""
+
+_SAVE_WRITERS = {"postgresql": _save_write_postgresql}
 
 
 @transaction.atomic
