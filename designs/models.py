@@ -74,6 +74,9 @@ class Design(models.Model):
     last_edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Kept by the reviews app with the status: approvals not yet gone stale. A section save
+    # reads it from the row it updates, so most saves need not look for approvals at all.
+    live_approval_count = models.PositiveSmallIntegerField(default=0)
     readers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="DesignReader",

@@ -209,7 +209,7 @@ def section_update(
     new_version = current.version + 1
     body_html = render_markdown(resolved.body)
     write = _SAVE_WRITERS.get(connection.vendor, _save_write_orm)
-    saved = write(
+    live_approval_count = write(
         SaveWrite(
             section_id=current.pk,
             design_id=current.design_id,
@@ -223,7 +223,7 @@ def section_update(
             restored_from=restored_from,
         )
     )
-    if not saved:  # saved by someone else since the caller read it
+    if live_approval_count is None:  # saved by someone else since the caller read it
         raise SectionConflict(Section.objects.get(pk=current.pk))
     if (current.state in Section.COVERED_STATES) != (resolved.state in Section.COVERED_STATES):
         _refresh_coverage(current.design_id)
@@ -232,7 +232,11 @@ def section_update(
     current.state, current.na_reason = resolved.state, resolved.na_reason
     current.version, current.updated_by, current.updated_at = new_version, edited_by, now
     section_saved.send(
-        sender=Section, section=current, previous_version=base_version, edited_by=edited_by
+        sender=Section,
+        section=current,
+        previous_version=base_version,
+        edited_by=edited_by,
+        live_approval_count=live_approval_count,
     )
     return current
 
@@ -253,9 +257,10 @@ class SaveWrite:
     restored_from: int | None
 
 
-def _save_write_orm(write: SaveWrite) -> bool:
-    """A save's three writes: the section, if still at ``base_version`` (False if not: then
-    nothing is written); its new revision; the design's last edit."""
+def _save_write_orm(write: SaveWrite) -> int | None:
+    """A save's three writes: the section, if still at ``base_version`` (if not, nothing is
+    written and the answer is None); its new revision; the design's last edit. Answers the
+    design's live approval count, read from its row once the save has locked it."""
     updated = Section.objects.filter(pk=write.section_id, version=write.base_version).update(
         body=write.body,
         body_html=write.body_html,
@@ -266,7 +271,7 @@ def _save_write_orm(write: SaveWrite) -> bool:
         updated_at=write.now,
     )
     if updated != 1:
-        return False
+        return None
     Revision.objects.create(
         section_id=write.section_id,
         version=write.base_version + 1,
@@ -276,20 +281,22 @@ def _save_write_orm(write: SaveWrite) -> bool:
         author_id=write.editor_id,
         restored_from=write.restored_from,
     )
-    Design.objects.filter(pk=write.design_id).update(
+    designs = Design.objects.filter(pk=write.design_id)
+    designs.update(
         last_edited_at=write.now, last_edited_by_id=write.editor_id, updated_at=write.now
     )
-    return True
+    return designs.values_list("live_approval_count", flat=True).get()
 
 
-def _save_write_postgresql(write: SaveWrite) -> bool:
+def _save_write_postgresql(write: SaveWrite) -> int | None:
     """The same three writes as ``_save_write_orm``, as one statement: one round trip to the
     database instead of three, and no ORM query to build. Saving a section is the write
     people make most, many times a minute while they type; ``tests/designs/test_save_write.py``
     holds the two ways to the same rows."""
     with connection.cursor() as cursor:
         cursor.execute(_SAVE_SQL, asdict(write))
-        return cursor.fetchone() is not None
+        row = cursor.fetchone()
+        return None if row is None else row[0]
 
 
 _SAVE_SQL = """
@@ -310,8 +317,9 @@ WITH saved AS (
     UPDATE designs_design
     SET last_edited_at = %(now)s, last_edited_by_id = %(editor_id)s, updated_at = %(now)s
     WHERE id = %(design_id)s AND EXISTS (SELECT FROM saved)
+    RETURNING live_approval_count
 )
-SELECT version FROM saved
+SELECT live_approval_count FROM design
 """
 
 _SAVE_WRITERS = {"postgresql": _save_write_postgresql}
@@ -349,9 +357,24 @@ def design_reader_revoke(*, design: Design, user: User) -> None:
 
 
 @transaction.atomic
-def design_status_set(*, design: Design, status: str) -> None:
-    """Set the design status; the reviews app calls this after every verdict or issue change."""
+def design_status_set(
+    *, design: Design, status: str, live_approval_count: int | None = None
+) -> None:
+    """Set the design status (and how many approvals are live, if given); the reviews app
+    calls this after every verdict or issue change."""
     if status not in Design.Status.values:
         raise ValidationError({"status": f"Unknown status “{status}”."})
-    Design.objects.filter(pk=design.pk).update(status=status, updated_at=timezone.now())
+    changes: dict = {"status": status, "updated_at": timezone.now()}
+    if live_approval_count is not None:
+        changes["live_approval_count"] = live_approval_count
+    Design.objects.filter(pk=design.pk).update(**changes)
     design.status = status
+    if live_approval_count is not None:
+        design.live_approval_count = live_approval_count
+
+
+def design_lock(*, design: Design) -> None:
+    """Lock the design's row until the transaction ends. Every section save locks it too
+    (it updates the design's last edit), so what is read after this sees no save in
+    progress: a verdict records the versions that are really saved."""
+    Design.objects.select_for_update().filter(pk=design.pk).values_list("pk").first()

@@ -9,5 +9,8 @@ from reviews import services
 
 
 @receiver(section_saved, dispatch_uid="reviews.approvals_mark_stale")
-def on_section_saved(sender: Any, *, section: Any, edited_by: Any, **kwargs: Any) -> None:
-    services.approvals_mark_stale(section=section, edited_by=edited_by)
+def on_section_saved(
+    sender: Any, *, section: Any, edited_by: Any, live_approval_count: int, **kwargs: Any
+) -> None:
+    if live_approval_count:  # most saves: no approval to go stale, nothing to look up
+        services.approvals_mark_stale(section=section, edited_by=edited_by)

@@ -39,10 +39,14 @@ def review_status_for(
 
 @transaction.atomic
 def design_review_status_refresh(*, design: Design) -> str:
-    """Recompute the design's status from its reviewers, verdicts and open issues and store
-    it through designs. Atomic; the design row is locked so concurrent reviews serialise.
-    Returns the status."""
-    locked = Design.objects.select_for_update().only("pk", "status").get(pk=design.pk)
+    """Recompute the design's status from its reviewers, verdicts and open issues, and its
+    count of live approvals, and store them through designs. Atomic; the design row is
+    locked so concurrent reviews serialise. Returns the status."""
+    locked = (
+        Design.objects.select_for_update()
+        .only("pk", "status", "live_approval_count")
+        .get(pk=design.pk)
+    )
     reviewers = ReviewRequest.objects.filter(design_id=design.pk).values("reviewer_id")
     status = review_status_for(  # the verdicts of the reviewers asked now
         latest=latest_verdicts(
@@ -53,7 +57,12 @@ def design_review_status_refresh(*, design: Design) -> str:
         ).exists(),
         has_reviewers=ReviewRequest.objects.filter(design_id=design.pk).exists(),
     )
-    if status != locked.status:
-        design_services.design_status_set(design=design, status=status)
-    design.status = status
+    live_approvals = Verdict.objects.filter(
+        design_id=design.pk, kind=Verdict.Kind.APPROVE, stale_at__isnull=True
+    ).count()
+    if (status, live_approvals) != (locked.status, locked.live_approval_count):
+        design_services.design_status_set(
+            design=design, status=status, live_approval_count=live_approvals
+        )
+    design.status, design.live_approval_count = status, live_approvals
     return status

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from designs import services as design_services
 from designs.models import Design, Section
 from reviews.models import (
     ReviewRequest,
@@ -38,6 +39,9 @@ def verdict_submit(*, design: Design, reviewer: User, kind: str, summary: str = 
     require_reader(design=design, user=reviewer)
     summary = clean_body(summary, field="summary", required=False)
     summary_html, mentioned = render_body(body=summary, design=design)
+    # Locked first, the versions read are all saved ones: a save in progress has locked the
+    # row and is waited for; one that starts later finds this approval and makes it stale.
+    design_services.design_lock(design=design)
     revision = dict(design.sections.values_list("key", "version"))
     verdict = Verdict.objects.create(
         design=design,

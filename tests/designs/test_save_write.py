@@ -1,5 +1,6 @@
 """A section save's writes: one statement on PostgreSQL, the ORM elsewhere (SQLite, the
-embedded default). Both run here, on PostgreSQL, and must leave the same rows."""
+embedded default). Both run here, on PostgreSQL, and must leave the same rows and give
+the same answer: the design's live approval count, or None when the base was stale."""
 
 import pytest
 from django.db import connection
@@ -7,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from designs import services
-from designs.models import Revision, Section
+from designs.models import Design, Revision, Section
 from tests.factories import make_design
 
 pytestmark = pytest.mark.django_db
@@ -58,9 +59,10 @@ def _rows(section: Section) -> dict:
 @pytest.mark.parametrize("writer", WRITERS)
 def test_a_save_writes_section_revision_and_last_edit(writer, team, alice, bob):
     section = make_design(team=team, author=alice).sections.get(position=1)
+    Design.objects.filter(pk=section.design_id).update(live_approval_count=2)
     write = _write(section, bob, base_version=0, restored_from=None)
 
-    assert WRITERS[writer](write) is True
+    assert WRITERS[writer](write) == 2  # the design's live approvals, for the receivers
 
     rows = _rows(section)
     assert rows["section"] == (
@@ -84,7 +86,7 @@ def test_a_stale_base_writes_nothing(writer, team, alice, bob):
     before = _rows(section)
     edited_at = section.design.last_edited_at
 
-    assert WRITERS[writer](_write(section, alice, base_version=3)) is False
+    assert WRITERS[writer](_write(section, alice, base_version=3)) is None
 
     assert _rows(section) == before
     assert section.design.last_edited_at == edited_at

@@ -67,8 +67,8 @@ def test_a_save_cut_off_by_a_dropped_connection_is_reported_and_nothing_is_half_
     headers = {"HX-Request": "true"} if htmx else {}
     revisions = Revision.objects.filter(section=section).count()
 
-    # Hold the design row: the save updates the section, records the revision, then waits
-    # here to stamp the design's last edit. The connection is dropped at that moment.
+    # Hold the design row: the save's statement updates the section, records the revision
+    # and waits here to stamp the design's last edit. The connection is dropped then.
     blocker = psycopg.connect(created_database_url())
     blocker.execute("SELECT 1 FROM designs_design WHERE id = %s FOR UPDATE", [design.pk])
     try:
@@ -85,7 +85,7 @@ def test_a_save_cut_off_by_a_dropped_connection_is_reported_and_nothing_is_half_
                 lambda: [b for b in web_backends() if b["waiting"] == "Lock"],
                 what="the save to reach the design row",
             )
-            assert 'UPDATE "designs_design"' in waiting[0]["query"]
+            assert "UPDATE designs_design" in waiting[0]["query"]
             terminate(waiting[0]["pid"])
             response = sent.result(timeout=30)
     finally:
