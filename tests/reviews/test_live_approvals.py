@@ -63,22 +63,42 @@ def _race_setup():
     return design, alice, bob
 
 
-def _in_thread(work, *, hold: threading.Event | None = None) -> threading.Thread:
-    """Run ``work`` in a transaction of its own connection; with ``hold``, keep the
-    transaction open (its locks held) until ``hold`` is set."""
+def _one_after_the_other(first, second) -> None:
+    """Run ``first`` in a transaction of its own connection and keep that transaction open
+    (its locks held); check that ``second``, in another, waits for it; then let both end."""
+    done, release = threading.Event(), threading.Event()
 
-    def run() -> None:
-        try:
-            with transaction.atomic():
-                work()
-                if hold is not None:
-                    assert hold.wait(10)
-        finally:
-            connection.close()
+    def in_transaction(work, hold: bool) -> threading.Thread:
+        def run() -> None:
+            try:
+                with transaction.atomic():
+                    work()
+                    if hold:
+                        done.set()
+                        assert release.wait(10)
+            finally:
+                connection.close()
 
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    holder = in_transaction(first, hold=True)
+    try:
+        assert done.wait(10)
+        waiter = in_transaction(second, hold=False)
+        time.sleep(0.3)
+        assert waiter.is_alive()  # waiting for the lock ``first`` holds on the design
+    finally:
+        release.set()
+        holder.join(10)
+    waiter.join(10)
+
+
+def _approve(design, bob) -> None:
+    services.verdict_submit(
+        design=Design.objects.get(pk=design.pk), reviewer=bob, kind=Verdict.Kind.APPROVE
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -86,19 +106,8 @@ def test_an_approval_waits_for_a_save_in_progress_and_records_its_version():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks")
     design, alice, bob = _race_setup()
-    saved, release = threading.Event(), threading.Event()
-    saver = _in_thread(lambda: (_save(design, alice, "saving"), saved.set()), hold=release)
-    assert saved.wait(10)
-    approver = _in_thread(
-        lambda: services.verdict_submit(
-            design=Design.objects.get(pk=design.pk), reviewer=bob, kind=Verdict.Kind.APPROVE
-        )
-    )
-    time.sleep(0.3)
-    assert approver.is_alive()  # waiting for the save's lock on the design
-    release.set()
-    saver.join(10)
-    approver.join(10)
+
+    _one_after_the_other(lambda: _save(design, alice, "saving"), lambda: _approve(design, bob))
 
     approval = Verdict.objects.get(kind=Verdict.Kind.APPROVE)
     assert approval.revision[section_of(design).key] == 1  # the version the save wrote
@@ -111,21 +120,11 @@ def test_a_save_waits_for_an_approval_in_progress_and_makes_it_stale():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks")
     design, alice, bob = _race_setup()
-    approved, release = threading.Event(), threading.Event()
-    approver = _in_thread(
-        lambda: (
-            services.verdict_submit(design=design, reviewer=bob, kind=Verdict.Kind.APPROVE),
-            approved.set(),
-        ),
-        hold=release,
+
+    _one_after_the_other(
+        lambda: _approve(design, bob),
+        lambda: _save(Design.objects.get(pk=design.pk), alice, "saving"),
     )
-    assert approved.wait(10)
-    saver = _in_thread(lambda: _save(Design.objects.get(pk=design.pk), alice, "saving"))
-    time.sleep(0.3)
-    assert saver.is_alive()  # waiting for the approval's lock on the design
-    release.set()
-    approver.join(10)
-    saver.join(10)
 
     approval = Verdict.objects.get(kind=Verdict.Kind.APPROVE)
     assert approval.revision[section_of(design).key] == 0
