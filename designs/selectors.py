@@ -100,24 +100,46 @@ def section_get_for(
     query, with the same answers as ``design_get_for`` about the design."""
     if not user.is_authenticated:
         raise Http404("No such design.")
-    # One row at most (design and key are unique together): sliced rather than first(),
-    # which would add an ORDER BY (and the default ordering joins the design's).
-    sections = (
-        Section.objects.filter(design_id=design_id, key=key)
-        .select_related("design", "updated_by")
-        .order_by()
-    )
-    if for_edit:  # only members may: a join on their membership (unique per team and user)
-        # is the cheapest form of the question, and every save asks it
-        section = next(iter(sections.filter(design__team__memberships__user=user)[:1]), None)
+    sections = _section(design_id, key).select_related("design", "updated_by")
+    if for_edit:
+        section = _first(sections.filter(_member_of_team(user)))
         if section is not None:
             return DesignAccess(design=section.design, is_member=True), section
     else:
-        section = next(iter(sections.annotate(**_access_exists(user, design="design"))[:1]), None)
+        section = _first(sections.annotate(**_access_exists(user, design="design")))
         if section is not None:
             return _access(section.design, section, for_edit=False), section
     design_get_for(user, design_id, for_edit=for_edit)  # 404 or 403 about the design
     raise Http404("No such section.")
+
+
+def section_to_save(user: User, design_id: int, key: str) -> Section:
+    """The section, for a save by a member of the design's team: the same 404 and 403
+    answers as ``section_get_for(for_edit=True)``, but the row alone, as a save through
+    the API needs nothing else (its design and editor load if something asks for them).
+    Every save asks this."""
+    if user.is_authenticated:
+        section = _first(_section(design_id, key).filter(_member_of_team(user)))
+        if section is not None:
+            return section
+    design_get_for(user, design_id, for_edit=True)  # 404 or 403 about the design
+    raise Http404("No such section.")
+
+
+def _section(design_id: int, key: str) -> QuerySet[Section]:
+    # One row at most (design and key are unique together), taken with a slice rather
+    # than first(), which would add an ORDER BY (the default ordering joins the design's).
+    return Section.objects.filter(design_id=design_id, key=key).order_by()
+
+
+def _member_of_team(user: User) -> Q:
+    # Membership is unique per team and user, so a join keeps one row: the cheapest form
+    # of the question.
+    return Q(design__team__memberships__user=user)
+
+
+def _first(sections: QuerySet[Section]) -> Section | None:
+    return next(iter(sections[:1]), None)
 
 
 def design_sections(*, design: Design) -> QuerySet[Section]:

@@ -118,7 +118,7 @@ def section_update(
     section as saved now in `current`. Text is stored and returned exactly as sent."""
     user = request.auth  # type: ignore[attr-defined]
     limit_bytes(payload.body, field="body", limit=section_body_limit())
-    _, section = selectors.section_get_for(user, design_id, key, for_edit=True)
+    section = selectors.section_to_save(user, design_id, key)
     saved = services.section_update(
         section=section,
         body=section.body if payload.body is None else payload.body,

@@ -130,3 +130,23 @@ def test_api_section_save_costs_the_same_with_5_or_500_comments(team, alice, bob
 
     save_cost(reviewed, reviewed.sections.get(position=2).key)  # the token's first use
     assert save_cost(reviewed, key) == save_cost(large, key)
+
+
+def test_api_section_save_reads_the_section_row_alone_and_writes_once(team, alice):
+    design = make_design(team=team, author=alice)
+    section = design.sections.get(position=1)
+    api = _api(alice)
+    path = f"/api/v1/designs/{design.pk}/sections/{{key}}"
+    api.patch_json(path.format(key="resource-estimation"), {"body": "x", "base_version": 0})
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api.patch_json(path.format(key=section.key), {"body": "y", "base_version": 0})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["updated_by"] == "alice"
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]  # the test's own
+    lookup, *rest = statements
+    assert '"designs_design"."title"' not in lookup  # no design or editor columns
+    assert '"accounts_user"' not in lookup
+    if connection.vendor == "postgresql":  # one statement writes it all, no approval to check
+        assert len(rest) == 1 and "designs_revision" in rest[0]
