@@ -10,7 +10,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crit
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format install migrate seed worker bench clean
+.PHONY: run test lint format install migrate seed worker bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ format: install
 test: lint
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest
+
+# docs/architecture.md is the Markdown export of Crit's own design, seeded by seed_demo.
+docs: seed
+	$(BIN)/python manage.py architecture_doc
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -1,4 +1,7 @@
-"""python manage.py seed_demo: demo users, a team and a fully written design.
+"""python manage.py seed_demo: demo users, a team and two fully written designs.
+
+The designs are "URL shortener", an example, and "Crit", Crit's own design answering the
+checklist for itself (``docs/architecture.md`` is its Markdown export: ``make docs``).
 
 Idempotent: running it again finds what exists and only fixes what differs, so the data ends
 up the same. Every write goes through the apps' services.
@@ -37,6 +40,18 @@ DESIGN_SUMMARY = (
     "One internal service for short links: redirects under 20 ms at p99 from every region, "
     "click reports for every campaign, and no help to phishers."
 )
+CRIT_TITLE = "Crit"
+CRIT_SUMMARY = (
+    "Crit itself: a web app where teams write system-design documents section by section and "
+    "get them reviewed. One Django project on PostgreSQL and Redis, with Celery workers for "
+    "exports; every save a revision, outsiders see nothing, pages served from cache."
+)
+# Each demo design: its title, summary and the folder of demo/content holding one Markdown
+# file per checklist section, named by the section's key.
+DESIGNS = (
+    (DESIGN_TITLE, DESIGN_SUMMARY, "url_shortener"),
+    (CRIT_TITLE, CRIT_SUMMARY, "crit"),
+)
 EXTENSIONS = ("demo.seed_reviews", "demo.seed_exports")
 
 
@@ -64,10 +79,16 @@ class Command(BaseCommand):
         with override_settings(MAILERS=_NO_MAIL), transaction.atomic():
             users = {name: self._user(name, email) for name, email in USERS.items()}
             team = self._team(owner=users["alice"], member=users["bob"])
-            design = self._design(team=team, author=users["alice"])
+            designs = [
+                self._design(
+                    team=team, author=users["alice"], title=title, summary=summary, folder=folder
+                )
+                for title, summary, folder in DESIGNS
+            ]
+            design = designs[0]
             for module_name in EXTENSIONS:
                 self._run_extension(module_name, users=users, team=team, design=design)
-        self._print_sign_in(design)
+        self._print_sign_in(designs)
 
     def _user(self, username: str, email: str) -> User:
         user = User.objects.filter(username__iexact=username).first()
@@ -94,14 +115,14 @@ class Command(BaseCommand):
             self.stdout.write(f"Added {member} to {TEAM_NAME}.")
         return team
 
-    def _design(self, *, team: Team, author: User) -> Design:
-        design = Design.objects.filter(team=team, title=DESIGN_TITLE).order_by("pk").first()
+    def _design(self, *, team: Team, author: User, title: str, summary: str, folder: str) -> Design:
+        design = Design.objects.filter(team=team, title=title).order_by("pk").first()
         if design is None:
             design = design_services.design_create(
-                team=team, title=DESIGN_TITLE, summary=DESIGN_SUMMARY, created_by=author
+                team=team, title=title, summary=summary, created_by=author
             )
-            self.stdout.write(f"Created design {DESIGN_TITLE}.")
-        content = CONTENT_DIR / "url_shortener"
+            self.stdout.write(f"Created design {title}.")
+        content = CONTENT_DIR / folder
         written = 0
         for section in design.sections.order_by("position"):
             path = content / f"{section.key}.md"
@@ -120,7 +141,7 @@ class Command(BaseCommand):
             )
             written += 1
         if written:
-            self.stdout.write(f"Wrote {written} sections of {DESIGN_TITLE}.")
+            self.stdout.write(f"Wrote {written} sections of {title}.")
         design.refresh_from_db()
         return design
 
@@ -134,8 +155,11 @@ class Command(BaseCommand):
             kwargs = {name: value for name, value in kwargs.items() if name in parameters}
         seed(**kwargs)
 
-    def _print_sign_in(self, design: Design) -> None:
+    def _print_sign_in(self, designs: list[Design]) -> None:
         site = settings.SITE_URL.rstrip("/")
+        links = "".join(
+            f"  {design.title}: {site}{design.get_absolute_url()}\n" for design in designs
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 "\nDemo data is ready.\n"
@@ -143,6 +167,6 @@ class Command(BaseCommand):
                 "    alice / demo  (author, owner of the Platform team)\n"
                 "    bob   / demo  (reviewer, member of Platform)\n"
                 "    carol / demo  (reviewer, not in the team)\n"
-                f"  The design: {site}{design.get_absolute_url()}\n"
+                f"  The designs:\n{links}"
             )
         )
