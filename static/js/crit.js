@@ -1,4 +1,4 @@
-// Crit's small behaviours on top of htmx: editor tabs, Ctrl+S, and unsaved drafts kept in
+// Crit's small behaviours on top of htmx: the phone menu, editor tabs, Ctrl+S, and unsaved drafts kept in
 // localStorage so a reload never loses what was typed. Everything works without it too.
 (function () {
   "use strict";
@@ -105,7 +105,30 @@
     markDraftsOnCards(root);
   }
 
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  // The top bar's menu button (phones): it exists only with JavaScript; without it the links
+  // stay in view and wrap. Escape closes the menu and gives the focus back to the button.
+  function setupMenu() {
+    var bar = document.getElementById("topbar");
+    var button = bar && bar.querySelector(".menu-button");
+    if (!button) { return; }
+    function setOpen(open) {
+      bar.classList.toggle("open", open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    bar.classList.add("js-menu");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      setOpen(button.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && bar.classList.contains("open")) {
+        setOpen(false);
+        button.focus();
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { setupMenu(); init(document); });
   document.addEventListener("htmx:load", function (event) { init(event.target); });
 
   // Tabs: Write shows the textarea; Preview asks the server to render (htmx) and shows it.
