@@ -1,17 +1,16 @@
 """Reads for designs that depend on who asks. Outsiders always get Http404."""
 
-import difflib
-import html
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
-from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Membership, Team, User
+from designs.diff import DiffLine as DiffLine  # the diff of two versions lives there
+from designs.diff import TextDiff as TextDiff
+from designs.diff import text_diff as text_diff
 from designs.models import Design, DesignReader, Revision, Section, Template
 
 
@@ -237,51 +236,3 @@ def revision_text(*, section: Section, version: int) -> str:
     if text is None:
         raise Http404("No such version.")
     return text
-
-
-_TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
-
-
-def _word_diff(old: str, new: str) -> tuple[str, str]:
-    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
-    old_out: list[str] = []
-    new_out: list[str] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        old_part = html.escape("".join(a[i1:i2]))
-        new_part = html.escape("".join(b[j1:j2]))
-        if op == "equal":
-            old_out.append(old_part)
-            new_out.append(new_part)
-        else:
-            if old_part:
-                old_out.append(f"<del>{old_part}</del>")
-            if new_part:
-                new_out.append(f"<ins>{new_part}</ins>")
-    return "".join(old_out), "".join(new_out)
-
-
-@dataclass(frozen=True)
-class DiffLine:
-    kind: str  # "equal", "delete", "insert"
-    html: SafeString
-
-
-def text_diff(old: str, new: str) -> list[DiffLine]:
-    """An inline line diff; a changed line pair is shown with word-level marks."""
-    old_lines, new_lines = old.splitlines(), new.splitlines()
-    lines: list[DiffLine] = []
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            lines.extend(DiffLine("equal", mark_safe(html.escape(t))) for t in old_lines[i1:i2])  # noqa: S308
-            continue
-        removed, added = old_lines[i1:i2], new_lines[j1:j2]
-        if op == "replace" and len(removed) == len(added):
-            for before, after in zip(removed, added, strict=True):
-                marked_old, marked_new = _word_diff(before, after)
-                lines.append(DiffLine("delete", mark_safe(marked_old)))  # noqa: S308
-                lines.append(DiffLine("insert", mark_safe(marked_new)))  # noqa: S308
-            continue
-        lines.extend(DiffLine("delete", mark_safe(html.escape(t))) for t in removed)  # noqa: S308
-        lines.extend(DiffLine("insert", mark_safe(html.escape(t))) for t in added)  # noqa: S308
-    return lines
