@@ -6,6 +6,8 @@ from collections.abc import Callable
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django_htmx.http import reswap, retarget
+from django_htmx.middleware import HtmxDetails
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +41,15 @@ class DatabaseUnavailableMiddleware:
             exception,
         )
         response: HttpResponse
-        if request.headers.get("HX-Request"):
-            # Shown above the page without replacing what the user was editing.
+        htmx: HtmxDetails | None = getattr(request, "htmx", None)
+        if htmx and not htmx.history_restore_request:
+            # Shown above the page without replacing what the user was editing. (A history
+            # restore asks for a whole page, as does a request without htmx.)
             response = HttpResponse(
                 render_to_string("503.html#notice", {"message": MESSAGE}), status=503
             )
-            response["HX-Retarget"] = "#main"
-            response["HX-Reswap"] = "afterbegin"
+            retarget(response, "#main")
+            reswap(response, "afterbegin")
         elif "text/html" in request.headers.get("Accept", ""):
             response = HttpResponse(render_to_string("503.html", {"message": MESSAGE}), status=503)
         else:
