@@ -1,6 +1,38 @@
+"""The admin shows every row, but text and the counts kept beside it change only through
+the services, which also record revisions, render the stored HTML and move the keys of
+cached pages and cards. Rows the services own are view-only here (``ServiceOwnedAdmin``),
+and the design's own service-kept fields are read-only."""
+
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from designs.models import Design, Revision, Section, Template, TemplateSection
+
+
+class ServiceOwnedAdmin(admin.ModelAdmin):
+    """View-only: no add, change or delete, whoever asks (superusers included)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ServiceOwnedInline(admin.TabularInline):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class TemplateSectionInline(admin.TabularInline):
@@ -20,15 +52,33 @@ class DesignAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["title"]
     raw_id_fields = ["created_by", "last_edited_by"]
+    # Set by saves, verdicts and the status rules (design_status_set), never by hand.
+    readonly_fields = [
+        "status",
+        "section_count",
+        "covered_count",
+        "live_approval_count",
+        "last_edited_at",
+        "last_edited_by",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # design_create makes the sections from a template
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(ServiceOwnedAdmin):
+    """Text changes through section_update and section_restore, each a new revision."""
+
     list_display = ["design", "position", "title", "state", "version"]
     raw_id_fields = ["design", "updated_by"]
 
 
 @admin.register(Revision)
-class RevisionAdmin(admin.ModelAdmin):
+class RevisionAdmin(ServiceOwnedAdmin):
+    """The history: never rewritten."""
+
     list_display = ["section", "version", "author", "created_at"]
     raw_id_fields = ["section", "author"]

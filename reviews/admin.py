@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from designs.admin import ServiceOwnedAdmin, ServiceOwnedInline
 from reviews.models import (
     Comment,
     IssueChange,
@@ -16,23 +17,27 @@ class ReviewRequestAdmin(admin.ModelAdmin):
     raw_id_fields = ["design", "reviewer", "requested_by"]
 
 
-class IssueChangeInline(admin.TabularInline):
+class IssueChangeInline(ServiceOwnedInline):
     model = IssueChange
     extra = 0
     raw_id_fields = ["changed_by"]
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ServiceOwnedAdmin):
+    """Bodies, edits, deletions and issue states change through the comment services,
+    which render the HTML, keep the issue history and move the cached threads."""
+
     list_display = ["pk", "design", "section", "author", "issue_status", "created_at"]
     list_filter = ["issue_status"]
     raw_id_fields = ["design", "section", "parent", "author", "resolved_by"]
-    readonly_fields = ["body_html"]
     inlines = [IssueChangeInline]
 
 
 @admin.register(Verdict)
-class VerdictAdmin(admin.ModelAdmin):
+class VerdictAdmin(ServiceOwnedAdmin):
+    """A verdict moves the design's live approval count and status: services only."""
+
     list_display = ["design", "reviewer", "kind", "stale_at", "created_at"]
     list_filter = ["kind"]
     raw_id_fields = ["design", "reviewer"]
