@@ -1,9 +1,11 @@
 """A Redis cache that degrades instead of failing when Redis cannot be reached.
 
-Django's RedisCache raises on every connection error, so a Redis outage would turn every
-page that touches the cache into a 500. This backend logs the outage, answers reads as
-misses and drops writes, and for a few seconds after a failure does not even try, so
-requests never queue behind connection attempts. Everything the cache holds can be lost.
+Built on django-redis, which keeps one Redis client per server (a client hands each command
+its own pooled connection) and counts with ``incr`` in one round trip, atomically (a short
+script: EXISTS, then INCRBY, on the server). Its errors would still turn every page that
+touches the cache into a 500 during a Redis outage, so this backend logs the outage, answers
+reads as misses and drops writes, and for a few seconds after a failure does not even try,
+so requests never queue behind connection attempts. Everything the cache holds can be lost.
 """
 
 import logging
@@ -12,63 +14,50 @@ from typing import Any
 
 import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django_redis.cache import RedisCache
 
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError)
 
 
-class ReusingRedisCacheClient(RedisCacheClient):
-    """Django's client, keeping one ``redis.Redis`` per connection pool: Django builds a
-    new one for every operation, which costs more than the round trip to Redis. A client
-    is safe to share between threads; its pool hands each command its own connection."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._clients: dict[int, Any] = {}
-
-    def get_client(self, key=None, *, write=False):
-        django_client: Any = super()  # its helpers are private, so the stubs leave them out
-        index = django_client._get_connection_pool_index(write)
-        client = self._clients.get(index)
-        if client is None:
-            client = self._clients[index] = django_client.get_client(key, write=write)
-        return client
-
-    def incr(self, key, delta):
-        """Django's answer (ValueError for a missing key) in one round trip instead of two
-        (EXISTS, then INCRBY), and atomic: a key that expires between the two can no
-        longer come back as a counter without an expiry."""
-        client = self.get_client(key, write=True)
-        value = client.eval(_INCR_EXISTING, 1, key, delta)
-        if value is None:
-            raise ValueError(f"Key '{key}' not found.")
-        return value
-
-
-_INCR_EXISTING = """
-if redis.call("EXISTS", KEYS[1]) == 1 then
-    return redis.call("INCRBY", KEYS[1], ARGV[1])
+# One hit on a rate-limit window that opens with its first hit and lasts ARGV[1] ms:
+# the hits so far and the milliseconds left, in one round trip. A counter found without an
+# expiry (written by an older release, say) gets one rather than living forever.
+_WINDOW_HIT = """
+local count = redis.call("INCR", KEYS[1])
+local left = redis.call("PTTL", KEYS[1])
+if left < 0 then
+    redis.call("PEXPIRE", KEYS[1], ARGV[1])
+    left = tonumber(ARGV[1])
 end
-return false
+return {count, left}
+"""
+
+# The same window without counting a hit: {hits, ms left}, {0, 0} when there is none.
+_WINDOW_PEEK = """
+local count = tonumber(redis.call("GET", KEYS[1]) or "0") or 0
+local left = redis.call("PTTL", KEYS[1])
+if left < 0 then left = 0 end
+return {count, left}
 """
 
 
 class DegradingRedisCache(RedisCache):
-    """RedisCache with short socket timeouts that treats an unreachable Redis as empty.
+    """django-redis's cache with short socket timeouts that treats an unreachable Redis as
+    empty, and rate-limit windows counted on the server (``window_hit``, ``window_peek``).
 
-    OPTIONS may set ``socket_connect_timeout`` and ``socket_timeout`` (default 0.5 s) and
-    ``RETRY_AFTER`` (seconds without trying after a failure, default 5).
+    OPTIONS may set ``SOCKET_CONNECT_TIMEOUT`` and ``SOCKET_TIMEOUT`` (default 0.5 s) and
+    ``RETRY_AFTER`` (seconds without trying after a failure, default 5), besides
+    django-redis's own options.
     """
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         options = dict(params.get("OPTIONS", {}))
         self.retry_after = float(options.pop("RETRY_AFTER", 5))
-        options.setdefault("socket_connect_timeout", 0.5)
-        options.setdefault("socket_timeout", 0.5)
+        options.setdefault("SOCKET_CONNECT_TIMEOUT", 0.5)
+        options.setdefault("SOCKET_TIMEOUT", 0.5)
         super().__init__(server, {**params, "OPTIONS": options})
-        self._class = ReusingRedisCacheClient
         self._down_until = 0.0
 
     @property
@@ -158,11 +147,33 @@ class DegradingRedisCache(RedisCache):
             self._failed("incr", exc)
             raise ValueError(f"Key '{key}' not found (cache unavailable).") from exc
 
+    def window_hit(self, key: str, window: int) -> tuple[int, float] | None:
+        """Count one hit on the window ``key`` (``window`` seconds from its first hit):
+        the hits so far and the seconds left, in one round trip; None while Redis is away."""
+        return self._window(_WINDOW_HIT, "window_hit", key, window * 1000)
+
+    def window_peek(self, key: str) -> tuple[int, float] | None:
+        """The window ``key`` without counting a hit; None while Redis is away."""
+        return self._window(_WINDOW_PEEK, "window_peek", key)
+
+    def _window(
+        self, script: str, operation: str, key: str, *args: int
+    ) -> tuple[int, float] | None:
+        if not self.available:
+            return None
+        try:
+            client = self.client.get_client(write=True)
+            count, left = client.eval(script, 1, self.make_and_validate_key(key), *args)
+        except UNAVAILABLE as exc:
+            self._failed(operation, exc)
+            return None
+        return int(count), int(left) / 1000
+
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None) -> list[str]:
         if not self.available:
             return list(data)
         try:
-            return super().set_many(data, timeout, version)
+            return super().set_many(data, timeout, version) or []
         except UNAVAILABLE as exc:
             self._failed("set_many", exc)
             return list(data)

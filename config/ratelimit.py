@@ -1,15 +1,19 @@
-"""Fixed-window counters in the Django cache, for limits on what one user or address may do.
+"""Fixed-window counters in the Django cache, for limits on what one user or address may do:
+comments, exports, sign-in attempts and API writes.
 
-``cache.add`` + ``cache.incr`` are atomic on Redis and on the in-memory cache, so concurrent
-requests never lose a count. The window starts with the first hit and ends ``window`` seconds
-later, when the counter expires. With the cache unreachable every limit is open: Crit keeps
-serving rather than refuse everyone.
+The window starts with the first hit and ends ``window`` seconds later, when the counter
+expires. On Redis (``config.cache.DegradingRedisCache``) a hit is one round trip: a script
+counts it and reads the time left on the server. On other caches (the in-memory one) the
+window is ``cache.add`` + ``cache.incr``, atomic there too, with the window's end in a
+second key. Concurrent requests never lose a count. With the cache unreachable every limit
+is open: Crit keeps serving rather than refuse everyone.
 """
 
 import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.core.cache import cache
 
@@ -26,10 +30,26 @@ def _until_key(key: str) -> str:
     return f"{key}:until"
 
 
+class _ServerWindows(Protocol):
+    def window_hit(self, key: str, window: int) -> tuple[int, float] | None: ...
+
+    def window_peek(self, key: str) -> tuple[int, float] | None: ...
+
+
+def _window(counted: tuple[int, float] | None) -> Window:
+    if counted is None or not counted[0]:  # the cache is away, or no window
+        return Window(count=0, retry_after=0)
+    count, left = counted
+    return Window(count=count, retry_after=max(1, math.ceil(left)))
+
+
 def window_hit(key: str, *, window: int) -> Window:
     """Count one hit on ``key`` and return the window as it is after it."""
     now = time.time()
     try:
+        if hasattr(cache, "window_hit"):  # counted on the server, in one round trip
+            server: _ServerWindows = cache  # type: ignore[assignment]
+            return _window(server.window_hit(key, window))
         cache.add(_until_key(key), now + window, timeout=window)
         cache.add(key, 0, timeout=window)
         try:
@@ -48,6 +68,9 @@ def window_peek(key: str) -> Window:
     """The window of ``key`` without counting a hit."""
     now = time.time()
     try:
+        if hasattr(cache, "window_peek"):
+            server: _ServerWindows = cache  # type: ignore[assignment]
+            return _window(server.window_peek(key))
         count = cache.get(key) or 0
         until = cache.get(_until_key(key)) or 0
     except Exception:

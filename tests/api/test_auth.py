@@ -2,6 +2,7 @@ import pytest
 from django.test import Client
 
 from api import services as token_services
+from config.ratelimit import window_clear, window_peek
 from tests.api.conftest import ApiClient
 from tests.factories import make_api_token
 
@@ -164,3 +165,16 @@ def test_session_writes_are_not_rate_limited(alice, three_writes_a_minute):
     for i in range(5):
         response = browser.post("/api/v1/teams", {"name": f"S{i}"}, content_type="application/json")
         assert response.status_code == 201
+
+
+@pytest.mark.django_db
+def test_token_writes_are_counted_in_the_shared_rate_limit_window(alice, three_writes_a_minute):
+    client = ApiClient(make_api_token(user=alice))
+    for i in range(2):
+        assert client.post_json("/api/v1/teams", {"name": f"T{i}"}).status_code == 201
+    window = window_peek(f"api-writes:{alice.pk}")
+    assert window.count == 2
+    assert 1 <= window.retry_after <= 60
+    window_clear(f"api-writes:{alice.pk}")  # what an operator would do to lift the limit
+    statuses = [client.post_json("/api/v1/teams", {"name": f"U{i}"}).status_code for i in range(3)]
+    assert statuses == [201, 201, 201]

@@ -102,6 +102,14 @@ def test_the_cache_answers_misses_and_drops_writes_while_redis_is_unreachable(ca
     assert [r.message.split(" (")[0] for r in caplog.records] == ["cache unavailable"]
 
 
+def test_rate_limit_windows_are_open_while_redis_is_unreachable(caplog):
+    cache = DegradingRedisCache(f"redis://127.0.0.1:{free_port()}/0", {"OPTIONS": {}})
+    with caplog.at_level(logging.WARNING, logger="config.cache"):
+        assert cache.window_hit("api-writes:1", 60) is None
+        assert cache.window_peek("api-writes:1") is None
+    assert [r.message.split(" (")[0] for r in caplog.records] == ["cache unavailable"]
+
+
 def test_the_cache_tries_redis_again_after_its_back_off(tmp_path):
     server = RedisServer(tmp_path)
     cache = DegradingRedisCache(server.url, {"OPTIONS": {"RETRY_AFTER": 0}})
@@ -112,5 +120,6 @@ def test_the_cache_tries_redis_again_after_its_back_off(tmp_path):
         assert cache.get("key") == "value"
         assert cache.add("counter", 0)
         assert cache.incr("counter") == 1
+        assert cache.window_hit("window", 60) == (1, 60.0)
     finally:
         server.stop()
