@@ -212,6 +212,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery beat: put exports left behind by a dead worker or a down broker back in the queue.
 CELERY_BEAT_SCHEDULE = {
     "exports-sweep": {"task": "exports.sweep", "schedule": 60.0, "options": {"expires": 55}},
+    # Send the digest of emails held by CRIT_EMAILS_PER_HOUR once a person's hour is over.
+    "email-digests": {
+        "task": "reviews.email_digests",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
 }
 
 # Crit's own knobs.
@@ -231,6 +237,11 @@ CRIT_SIGNIN_LOCKOUT_SECONDS = env.int("CRIT_SIGNIN_LOCKOUT_SECONDS", default=15 
 # Comments (and replies) one person may post a minute, new exports an hour; 0 is no limit.
 CRIT_COMMENTS_PER_MINUTE = env.int("CRIT_COMMENTS_PER_MINUTE", default=60)
 CRIT_EXPORTS_PER_HOUR = env.int("CRIT_EXPORTS_PER_HOUR", default=120)
+# Review requests one team member may make a minute; 0 is no limit.
+CRIT_REVIEW_REQUESTS_PER_MINUTE = env.int("CRIT_REVIEW_REQUESTS_PER_MINUTE", default=10)
+# Notification emails one person gets an hour; past it notifications still reach the inbox
+# and their emails wait for one digest at the end of the hour. 0 is no cap.
+CRIT_EMAILS_PER_HOUR = env.int("CRIT_EMAILS_PER_HOUR", default=30)
 # A running export whose heartbeat is older than this belongs to a worker that died: the
 # task's hard time limit (180 s) plus a margin.
 CRIT_EXPORT_STALE_SECONDS = env.int("CRIT_EXPORT_STALE_SECONDS", default=240)

@@ -120,9 +120,12 @@ class Design(models.Model):
 
 
 class DesignReader(models.Model):
-    """Someone outside the team who may read (and, via reviews, comment on) a design.
+    """Someone asked to review a design, who may read (and, via reviews, comment on) it
+    for as long as the request is live, whether or not they are on the team.
 
-    The reviews app grants this when it requests a review; designs only checks it.
+    One row per live review request and no other: the reviews app grants it with the
+    request and revokes it with the withdrawal, so a person reads a design exactly while
+    they are on its team or have a live request. Designs only checks it.
     """
 
     design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="reader_grants")

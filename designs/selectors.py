@@ -1,5 +1,6 @@
 """Reads for designs that depend on who asks. Outsiders always get Http404."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -44,6 +45,32 @@ def design_list(
     if status:
         qs = qs.filter(status=status)
     return qs.select_related("team", "last_edited_by").order_by("-last_edited_at", "-pk")
+
+
+def design_reader_ids(*, design: Design, user_ids: Iterable[int]) -> set[int]:
+    """Those of ``user_ids`` who may read ``design`` now: active accounts on its team or
+    with a live review request (a reader grant). One query; the check every notification
+    and email makes just before it goes out."""
+    ids = {i for i in user_ids if i}
+    if not ids:
+        return set()
+    member = Membership.objects.filter(team_id=design.team_id, user=OuterRef("pk"))
+    reader = DesignReader.objects.filter(design_id=design.pk, user=OuterRef("pk"))
+    return set(
+        User.objects.filter(pk__in=ids, is_active=True)
+        .filter(Q(Exists(member)) | Q(Exists(reader)))
+        .values_list("pk", flat=True)
+    )
+
+
+def readable_design_ids(*, user: User, design_ids: Iterable[int]) -> set[int]:
+    """Those of ``design_ids`` that ``user`` may read now."""
+    ids = set(design_ids)
+    if not ids or not user.is_active:
+        return set()
+    return set(
+        Design.objects.filter(pk__in=ids).filter(_visible_q(user)).values_list("pk", flat=True)
+    )
 
 
 def _access_exists(user: User, *, design: str = "") -> dict[str, Exists]:

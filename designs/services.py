@@ -346,13 +346,16 @@ def section_restore(
 
 @transaction.atomic
 def design_reader_grant(*, design: Design, user: User) -> None:
-    """Let a non-member read the design (used when a review is requested). Idempotent."""
+    """Let ``user`` read the design while a review request from them is live (on the team
+    or not, so that leaving the team does not end it early). Idempotent."""
     DesignReader.objects.get_or_create(design=design, user=user)
 
 
 @transaction.atomic
 def design_reader_revoke(*, design: Design, user: User) -> None:
-    """Take back a non-member's read access (a review request withdrawn). Idempotent."""
+    """End the read access a review request gave (the request withdrawn), even for a team
+    member: they still read the design as a member, and lose it with their membership.
+    Idempotent."""
     DesignReader.objects.filter(design=design, user=user).delete()
 
 

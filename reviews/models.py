@@ -183,7 +183,8 @@ class Notification(models.Model):
     class EmailStatus(models.TextChoices):
         NONE = "", "Not emailed"
         SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Skipped (settings)"
+        SKIPPED = "skipped", "Skipped (settings, or no longer a reader)"
+        HELD = "held", "Held for the digest (hourly email cap)"
         FAILED = "failed", "Failed"
 
     recipient = models.ForeignKey(
@@ -214,12 +215,25 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Someone hears of a mention in a given comment once, however often it is edited.
+            models.UniqueConstraint(
+                fields=["recipient", "comment"],
+                condition=models.Q(kind="mention"),
+                name="notification_mention_once",
+            ),
+        ]
         indexes = [
             models.Index(fields=["recipient", "-created_at"]),
             models.Index(
                 fields=["recipient"],
                 name="notification_unread",
                 condition=models.Q(read_at__isnull=True),
+            ),
+            models.Index(
+                fields=["recipient"],
+                name="notification_email_held",
+                condition=models.Q(email_status="held"),
             ),
         ]
 

@@ -45,9 +45,14 @@ def _refuse(
 def _refuse_error(
     request: HtmxHttpRequest, exc: PermissionError | ValidationError, *, back: str | None
 ) -> HttpResponse:
-    """A service's refusal as a page: 403 with its reason when not allowed, 400 otherwise."""
+    """A service's refusal as a page: 403 with its reason when not allowed, 429 with
+    Retry-After when over a limit, 400 otherwise."""
     if isinstance(exc, PermissionError):
         return _refuse(request, str(exc), status=403, back=back)
+    if isinstance(exc, services.ReviewRequestRateLimited):
+        response = _refuse(request, _messages_of(exc), status=429, back=back)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     return _refuse(request, _messages_of(exc), status=400, back=back)
 
 

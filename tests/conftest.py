@@ -59,6 +59,14 @@ def _no_comment_rate_limit(settings):
     settings.CRIT_COMMENTS_PER_MINUTE = 0
 
 
+@pytest.fixture(autouse=True)
+def _no_review_request_or_email_limits(settings):
+    """Likewise for review requests and the hourly email cap, each tested on its own
+    (tests/reviews/test_flood.py) with the setting back on."""
+    settings.CRIT_REVIEW_REQUESTS_PER_MINUTE = 0
+    settings.CRIT_EMAILS_PER_HOUR = 0
+
+
 @pytest.fixture
 def alice(db):
     return UserFactory(username="alice")

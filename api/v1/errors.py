@@ -16,7 +16,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from designs.services import SectionConflict
-from reviews.services import CommentRateLimited
+from reviews.services import CommentRateLimited, ReviewRequestRateLimited
 
 
 class PayloadTooLarge(Exception):
@@ -130,7 +130,10 @@ def install(api: NinjaAPI) -> None:
         return response
 
     @api.exception_handler(CommentRateLimited)
-    def comments_limited(request: HttpRequest, exc: CommentRateLimited) -> HttpResponse:
+    @api.exception_handler(ReviewRequestRateLimited)
+    def comments_limited(
+        request: HttpRequest, exc: CommentRateLimited | ReviewRequestRateLimited
+    ) -> HttpResponse:
         response = respond(request, {"detail": " ".join(exc.messages)}, 429)
         response["Retry-After"] = str(exc.retry_after)
         return response

@@ -41,12 +41,13 @@ COMMENT_ERRORS = {**WRITE_ERRORS, 429: ErrorOut}
 
 @router.post(
     "/designs/{design_id}/reviewers",
-    response={201: ReviewRequestOut, **WRITE_ERRORS},
+    response={201: ReviewRequestOut, **WRITE_ERRORS, 429: ErrorOut},
     summary="Request a review",
 )
 def reviewer_add(request: HttpRequest, design_id: Id, payload: ReviewerIn):
-    """Team members ask someone to review; a person outside the team gets read access.
-    Asking again re-notifies them."""
+    """Team members ask someone to review; they may read the design while the request is
+    live. Asking again updates the message without notifying them a second time. At most
+    `CRIT_REVIEW_REQUESTS_PER_MINUTE` requests a minute per member (429 with `Retry-After`)."""
     user = request.auth  # type: ignore[attr-defined]
     design = design_selectors.design_get_for(user, design_id).design
     reviewer = user_find(payload.username)
@@ -56,6 +57,8 @@ def reviewer_add(request: HttpRequest, design_id: Id, payload: ReviewerIn):
         review_request = services.review_request(
             design=design, reviewer=reviewer, requested_by=user, message=payload.message
         )
+    except services.ReviewRequestRateLimited:
+        raise  # 429, not a field error
     except ValidationError as exc:
         raise errors.from_django(exc, rename={"reviewer": "username"}) from exc
     return Status(201, review_request_data(review_request, design=design))
@@ -68,7 +71,8 @@ def reviewer_add(request: HttpRequest, design_id: Id, payload: ReviewerIn):
 )
 def reviewer_remove(request: HttpRequest, design_id: Id, username: Username):
     """Team members take someone off the reviewers: their verdicts stay in the record but
-    no longer count, and someone outside the team loses read access."""
+    no longer count, and the read access the request gave ends (a team member reads on as
+    a member)."""
     user = request.auth  # type: ignore[attr-defined]
     design = design_selectors.design_get_for(user, design_id, for_edit=True).design
     reviewer = user_find(username)

@@ -4,7 +4,7 @@ Every service is keyword-only and atomic. Bad input raises ValidationError; an a
 user may not take raises PermissionError with a message that can be shown as it is.
 """
 
-from reviews.services._common import CommentRateLimited
+from reviews.services._common import CommentRateLimited, ReviewRequestRateLimited
 from reviews.services.comments import (
     comment_add,
     comment_delete,
@@ -15,6 +15,8 @@ from reviews.services.comments import (
 )
 from reviews.services.notifications import (
     EMAIL_SETTING_FIELDS,
+    notification_digest_send,
+    notification_digests_due,
     notification_email_failed,
     notification_email_send,
     notification_mark_read,
@@ -29,6 +31,7 @@ from reviews.services.verdicts import approvals_mark_stale, verdict_submit
 __all__ = [
     "EMAIL_SETTING_FIELDS",
     "CommentRateLimited",
+    "ReviewRequestRateLimited",
     "approvals_mark_stale",
     "comment_add",
     "comment_delete",
@@ -36,6 +39,8 @@ __all__ = [
     "comment_reply",
     "design_review_status_refresh",
     "issue_status_change",
+    "notification_digest_send",
+    "notification_digests_due",
     "notification_email_failed",
     "notification_email_send",
     "notification_mark_read",

@@ -15,6 +15,7 @@ from accounts.models import Membership, User
 from config.ratelimit import wait_words, window_hit
 from designs.markdown import render_markdown
 from designs.models import Design, DesignReader, Section
+from designs.selectors import design_reader_ids
 from reviews.mentions import link_mentions, mentioned_names
 from reviews.models import (
     Comment,
@@ -84,6 +85,31 @@ def comment_allowance_take(*, user: User) -> None:
         raise CommentRateLimited(limit=limit, retry_after=window.retry_after)
 
 
+class ReviewRequestRateLimited(ValidationError):
+    """Over the review request limit: a ValidationError about ``reviewer`` that says when
+    to try again; pages and the API answer it with 429 and ``Retry-After``."""
+
+    def __init__(self, *, limit: int, retry_after: int):
+        super().__init__(
+            {
+                "reviewer": f"You are asking for reviews very fast: at most {limit} requests "
+                f"a minute. Try again in {wait_words(retry_after)}."
+            }
+        )
+        self.retry_after = retry_after
+
+
+def review_request_allowance_take(*, user: User) -> None:
+    """Count one review request by ``user``; ReviewRequestRateLimited once over
+    CRIT_REVIEW_REQUESTS_PER_MINUTE (0 turns the limit off)."""
+    limit = settings.CRIT_REVIEW_REQUESTS_PER_MINUTE
+    if not limit:
+        return
+    window = window_hit(f"review-requests:{user.pk}", window=60)
+    if window.count > limit:
+        raise ReviewRequestRateLimited(limit=limit, retry_after=window.retry_after)
+
+
 def section_url(section: Section) -> str:
     return f"{section.design.get_absolute_url()}#section-{section.key}"
 
@@ -145,9 +171,12 @@ def notify(
     comment: Comment | None = None,
     excerpt: str = "",
 ) -> list[Notification]:
-    """Create in-app notifications (never for the actor) and email them after commit."""
+    """Create in-app notifications and email them after commit: never for the actor, and
+    only for people who may read ``design`` now (on its team or with a live review
+    request), so nobody hears of a design they have lost access to. The email task checks
+    access again before it sends."""
     actor_id = actor.pk if actor else None
-    ids = sorted({i for i in recipient_ids if i and i != actor_id})
+    ids = sorted(design_reader_ids(design=design, user_ids=set(recipient_ids) - {actor_id}))
     if not ids:
         return []
     url = section_url(section) if section is not None else design.get_absolute_url()

@@ -10,6 +10,7 @@ from reviews import rules
 from reviews.models import (
     Comment,
     IssueChange,
+    Notification,
 )
 from reviews.services._common import (
     Kind,
@@ -25,12 +26,29 @@ from reviews.services._common import (
 from reviews.services.status import design_review_status_refresh
 
 
+def _mentions_already_notified(*, comment: Comment, user_ids: set[int]) -> set[int]:
+    """Those of ``user_ids`` already told they are mentioned in ``comment``."""
+    if not user_ids:
+        return set()
+    return set(
+        Notification.objects.filter(
+            comment=comment, kind=Kind.MENTION, recipient_id__in=user_ids
+        ).values_list("recipient_id", flat=True)
+    )
+
+
 def _comment_notifications(
     *, comment: Comment, mentioned: list[User], is_edit: bool = False
 ) -> None:
-    """Mentions first; everyone else interested hears of a new comment or reply once."""
+    """Mentions first; everyone else interested hears of a new comment or reply once.
+
+    A person hears of a mention in a given comment at most once, ever: taking a mention
+    out and putting it back by editing notifies nobody again (the database holds this with
+    a unique constraint too)."""
     design, section = comment.design, comment.section
     mention_ids = {u.pk for u in mentioned}
+    if is_edit:
+        mention_ids -= _mentions_already_notified(comment=comment, user_ids=mention_ids)
     notify(
         recipient_ids=mention_ids,
         kind=Kind.MENTION,
@@ -134,10 +152,13 @@ def _require_author(comment: Comment, user: User, verb: str) -> None:
 @transaction.atomic
 def comment_edit(*, comment: Comment, edited_by: User, body: str) -> Comment:
     """Change a comment's text; it is marked edited. Only its author may (PermissionError).
-    People mentioned for the first time are notified. Atomic."""
+    People mentioned for the first time are notified, each at most once per comment however
+    often the mention is removed and put back. Atomic; the comment row is locked so two
+    edits cannot both notify the same person."""
     _require_author(comment, edited_by, "edit")
     require_reader(design=comment.design, user=edited_by)
     body = clean_body(body)
+    Comment.objects.select_for_update().filter(pk=comment.pk).values_list("pk").first()
     if body == comment.body:
         return comment
     before = {u.pk for u in render_body(body=comment.body, design=comment.design)[1]}
