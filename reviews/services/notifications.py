@@ -167,6 +167,7 @@ def notification_digests_due() -> list[int]:
     """Ids of people with emails held by the hourly cap whose hour is over."""
     held = (
         Notification.objects.filter(email_status=Notification.EmailStatus.HELD)
+        .order_by()
         .values_list("recipient_id", flat=True)
         .distinct()
     )
