@@ -2,7 +2,8 @@
 PYTHON ?= python3.12
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -10,17 +11,25 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crit
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format install migrate seed worker bench docs clean
+.PHONY: run test lint format install migrate seed worker bench docs dist clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+# What running Crit needs (`make run`, `make worker`).
+$(RUN_STAMP): pyproject.toml setup.py | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# The same plus the dev extra: the tools of `make test` and `make lint`.
+$(DEV_STAMP): pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $@ $(RUN_STAMP)
 
-install: $(STAMP)
+install: $(DEV_STAMP)
 
-migrate: install
+migrate: $(RUN_STAMP)
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 
@@ -34,16 +43,16 @@ run: seed
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-worker: install
+worker: $(RUN_STAMP)
 	$(BIN)/celery -A config worker --loglevel=info --concurrency=2
 
-lint: install
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
 	$(BIN)/mypy accounts designs reviews exports api config demo
 
-format: install
+format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
@@ -55,8 +64,13 @@ test: lint
 docs: seed
 	$(BIN)/python manage.py architecture_doc
 
-bench: install
+bench: $(DEV_STAMP)
 	$(BIN)/python bench/run.py
 
+# The wheel (templates, static files, checklists and demo content included) in dist/.
+dist: | $(BIN)/python
+	rm -rf build dist
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
+
 clean:
-	rm -rf $(VENV) var/*.sqlite3 var/media
+	rm -rf $(VENV) build dist *.egg-info var/*.sqlite3 var/media

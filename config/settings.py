@@ -13,10 +13,18 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+# In a source checkout the pages' templates and static files sit beside the apps, and the
+# SQLite database, media and .env in the checkout. An installed Crit (pip install, the wheel)
+# carries templates and static files inside this package and keeps var/ and .env in the
+# directory it is run from.
+_SHIPPED_DIR = Path(__file__).resolve().parent
+INSTALLED = (_SHIPPED_DIR / "templates").is_dir()
+SITE_FILES_DIR = _SHIPPED_DIR if INSTALLED else BASE_DIR
+WORK_DIR = Path.cwd() if INSTALLED else BASE_DIR
+VAR_DIR = WORK_DIR / "var"
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+environ.Env.read_env(WORK_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
 
@@ -68,7 +76,7 @@ ASGI_APPLICATION = "config.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [SITE_FILES_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -131,7 +139,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [SITE_FILES_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 STORAGES = {
