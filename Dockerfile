@@ -33,14 +33,14 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 RUN useradd --create-home crit
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PATH=/opt/venv/bin:$PATH STATIC_ROOT=/opt/crit/static MEDIA_ROOT=/app/var/media
+# An installed Crit keeps var/ (media; SQLite if DATABASE_URL is unset) in its working directory.
+WORKDIR /app
 COPY --from=dependencies /opt/venv /opt/venv
 COPY --from=wheel /dist /tmp/dist
 RUN pip --python /opt/venv/bin/python install --no-cache-dir --no-deps /tmp/dist/*.whl \
     && rm -rf /tmp/dist \
-    && DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=build crit-manage collectstatic --noinput
-# An installed Crit keeps var/ (media; SQLite if DATABASE_URL is unset) in its working directory.
-WORKDIR /app
-RUN mkdir -p /app/var/media && chown -R crit /app/var
+    && DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=build crit-manage collectstatic --noinput \
+    && mkdir -p /app/var/media && chown -R crit /app/var
 USER crit
 EXPOSE 8000
 # /healthz answers 200 while the database answers. The probe names the first allowed host and
