@@ -13,14 +13,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-# In a source checkout the pages' templates and static files sit beside the apps, and the
-# SQLite database, media and .env in the checkout. An installed Crit (pip install, the wheel)
-# carries templates and static files inside this package and keeps var/ and .env in the
-# directory it is run from.
-_SHIPPED_DIR = Path(__file__).resolve().parent
-INSTALLED = (_SHIPPED_DIR / "templates").is_dir()
-SITE_FILES_DIR = _SHIPPED_DIR if INSTALLED else BASE_DIR
-WORK_DIR = Path.cwd() if INSTALLED else BASE_DIR
+# In a source checkout (manage.py beside the apps) the pages' templates and static files sit
+# at the top of the checkout, and so do var/ (SQLite database, media) and .env. An installed
+# Crit (pip install, the wheel) carries templates and static files inside this package and
+# keeps var/ and .env in the directory it is run from.
+CHECKOUT = (BASE_DIR / "manage.py").is_file()
+SITE_FILES_DIR = BASE_DIR if CHECKOUT else Path(__file__).resolve().parent
+WORK_DIR = BASE_DIR if CHECKOUT else Path.cwd()
 VAR_DIR = WORK_DIR / "var"
 
 env = environ.Env()
