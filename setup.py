@@ -7,12 +7,17 @@ for them when Crit is installed. An editable install reads them from the source 
 """
 
 import shutil
+import warnings
 from pathlib import Path
 
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
 SITE_FILES = ("templates", "static")
+
+# setuptools' generic note on every editable install (same-named folders in the working
+# directory may shadow the packages) is noise in `make run`'s output: those folders are ours.
+warnings.filterwarnings("ignore", message="Editable installation", category=UserWarning)
 
 
 class BuildPyWithSiteFiles(build_py):
