@@ -34,9 +34,13 @@ class TeamForm(forms.Form):
     name = forms.CharField(max_length=100)
 
 
-class MemberAddForm(forms.Form):
+class InviteForm(forms.Form):
     identifier = forms.CharField(label="Username or email", max_length=254)
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)
 
 
 class SignInForm(AuthenticationForm):

@@ -41,8 +41,12 @@ class Team(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Names are unique per creator only: a name taken by someone else's team must not
+        # tell a stranger that the team exists.
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="team_name_ci_unique"),
+            models.UniqueConstraint(
+                Lower("name"), "created_by", name="team_name_ci_unique_per_creator"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -78,3 +82,50 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} ({self.role})"
+
+
+class Invitation(models.Model):
+    """An owner's offer of a place in a team. Only the invitee's acceptance makes them a
+    member; until then the team sees nothing of them and they see the team's name."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(
+        max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # One open invitation per person and team: asking again adds nothing.
+            models.UniqueConstraint(
+                fields=["team", "invitee"],
+                condition=models.Q(status="pending"),
+                name="invitation_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["owner", "member"]), name="invitation_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "accepted", "declined"]),
+                name="invitation_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["invitee", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.invitee} to {self.team} ({self.status})"

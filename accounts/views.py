@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
-from accounts.forms import MemberAddForm, SignInForm, SignupForm, TeamForm
-from accounts.models import Membership, User
+from accounts.forms import InviteForm, MemberRoleForm, SignInForm, SignupForm, TeamForm
+from accounts.models import Membership, Team, User
 from config.http import HtmxHttpRequest
 
 
@@ -69,17 +69,26 @@ def team_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def team_detail(request: HtmxHttpRequest, team_id: int) -> HttpResponse:
     team = selectors.team_get_for(request.user, team_id)
-    return _render_team(request, team, MemberAddForm())
+    return _render_team(request, team, InviteForm())
 
 
-def _render_team(request, team, form, status=200, notice: str = "") -> HttpResponse:
+def _render_team(
+    request: HtmxHttpRequest,
+    team: Team,
+    form: InviteForm,
+    status: int = 200,
+    notice: str = "",
+    error: str = "",
+) -> HttpResponse:
     role = selectors.team_role_of(team=team, user=request.user)
     context = {
         "team": team,
         "memberships": selectors.team_memberships(team=team),
-        "is_owner": role == "owner",
+        "is_owner": role == Membership.Role.OWNER,
+        "roles": Membership.Role.choices,
         "form": form,
         "notice": notice,
+        "error": error,
     }
     template = "accounts/team_detail.html"
     if request.htmx:
@@ -89,31 +98,57 @@ def _render_team(request, team, form, status=200, notice: str = "") -> HttpRespo
 
 @login_required
 @require_POST
-def team_member_add(request: HtmxHttpRequest, team_id: int) -> HttpResponse:
+def team_invite(request: HtmxHttpRequest, team_id: int) -> HttpResponse:
+    """Invite someone. The answer is the same whether or not the name or address belongs
+    to anyone, is already in the team or already invited."""
     team = selectors.team_get_for(request.user, team_id)
-    form = MemberAddForm(request.POST)
+    form = InviteForm(request.POST)
     if form.is_valid():
         try:
-            membership = services.team_member_add(
+            services.team_invite(
                 team=team,
                 identifier=form.cleaned_data["identifier"],
                 role=form.cleaned_data["role"],
-                added_by=request.user,
+                invited_by=request.user,
             )
         except PermissionError as exc:
             raise PermissionDenied(str(exc)) from exc
+        except services.InvitationRateLimited as exc:
+            form.add_error("identifier", exc.message_dict["user"])
+            response = _render_team(request, team, form, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         except ValidationError as exc:
-            form.errors.clear()
             form.add_error("identifier", exc.message_dict.get("user", exc.messages))
         else:
-            role = "an owner" if membership.role == Membership.Role.OWNER else "a member"
-            notice = f"{membership.user.username} is now {role} of {team.name}."
             if not request.htmx:
-                messages.success(request, notice)
+                messages.success(request, services.INVITATION_SENT)
                 return redirect(team)
-            return _render_team(request, team, MemberAddForm(), notice=notice)
-    status = 400 if form.errors else 200
-    return _render_team(request, team, form, status)
+            return _render_team(request, team, InviteForm(), notice=services.INVITATION_SENT)
+    return _render_team(request, team, form, status=400)
+
+
+@login_required
+@require_POST
+def team_member_role(request: HtmxHttpRequest, team_id: int, user_id: int) -> HttpResponse:
+    team = selectors.team_get_for(request.user, team_id)
+    membership = selectors.team_member_get(team=team, user_id=user_id)
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        return _render_team(request, team, InviteForm(), 400, error="Role must be owner or member.")
+    try:
+        membership = services.team_member_role_set(
+            team=team, user=membership.user, role=form.cleaned_data["role"], changed_by=request.user
+        )
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationError as exc:
+        return _render_team(request, team, InviteForm(), 400, error=" ".join(exc.messages))
+    notice = f"{membership.user.username} is now {membership.get_role_display().lower()}."
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect(team)
+    return _render_team(request, team, InviteForm(), notice=notice)
 
 
 @login_required
@@ -132,6 +167,44 @@ def team_member_remove(request: HtmxHttpRequest, team_id: int, user_id: int) -> 
     if member == request.user:
         return redirect("teams:list")
     return redirect(team)
+
+
+def _render_invitations(
+    request: HtmxHttpRequest, status: int = 200, error: str = ""
+) -> HttpResponse:
+    invitations = selectors.invitation_list_pending(fetched_by=request.user)
+    context = {"invitations": invitations, "error": error}
+    return render(request, "accounts/team_invitations.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET"])
+def invitation_list(request: HtmxHttpRequest) -> HttpResponse:
+    return _render_invitations(request)
+
+
+@login_required
+@require_POST
+def invitation_accept(request: HtmxHttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = selectors.invitation_get_for(request.user, invitation_id)
+    try:
+        services.invitation_accept(invitation=invitation, accepted_by=request.user)
+    except ValidationError as exc:
+        return _render_invitations(request, status=400, error=" ".join(exc.messages))
+    messages.success(request, f"You joined {invitation.team.name}.")
+    return redirect(invitation.team)
+
+
+@login_required
+@require_POST
+def invitation_decline(request: HtmxHttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = selectors.invitation_get_for(request.user, invitation_id)
+    try:
+        services.invitation_decline(invitation=invitation, declined_by=request.user)
+    except ValidationError as exc:
+        return _render_invitations(request, status=400, error=" ".join(exc.messages))
+    messages.success(request, f"You declined the invitation to {invitation.team.name}.")
+    return redirect("teams:invitations")
 
 
 class SignInView(LoginView):

@@ -24,7 +24,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 
 from accounts.models import Team, User  # noqa: E402
-from accounts.services import team_create, team_member_add, user_create  # noqa: E402
+from accounts.services import team_create, team_member_seed, user_create  # noqa: E402
 from bench.common import DESIGN_TITLE  # noqa: E402
 from designs.models import Design  # noqa: E402
 from designs.services import design_create, section_update  # noqa: E402
@@ -122,7 +122,7 @@ def seed_design(team: Team, alice: User, bob: User, carol: User) -> Design:
 def main() -> None:
     alice, bob, carol = user("alice"), user("bob"), user("carol")
     team = Team.objects.filter(name="Bench").first() or team_create(name="Bench", created_by=alice)
-    team_member_add(team=team, identifier="bob", added_by=alice)
+    team_member_seed(team=team, user=bob, role="member")
     design = Design.objects.filter(team=team, title=TITLE).first() or seed_design(
         team, alice, bob, carol
     )

@@ -249,6 +249,8 @@ CRIT_REVIEW_REQUESTS_PER_MINUTE = env.int("CRIT_REVIEW_REQUESTS_PER_MINUTE", def
 # Notification emails one person gets an hour; past it notifications still reach the inbox
 # and their emails wait for one digest at the end of the hour. 0 is no cap.
 CRIT_EMAILS_PER_HOUR = env.int("CRIT_EMAILS_PER_HOUR", default=30)
+# Team invitations one person may send an hour (each attempt counts, whoever it names).
+CRIT_INVITATIONS_PER_HOUR = env.int("CRIT_INVITATIONS_PER_HOUR", default=30)
 # A running export whose heartbeat is older than this belongs to a worker that died: the
 # task's hard time limit (180 s) plus a margin.
 CRIT_EXPORT_STALE_SECONDS = env.int("CRIT_EXPORT_STALE_SECONDS", default=240)

@@ -16,11 +16,11 @@ Both pages are cached whole too, per viewer (``cached_page``), under a key made 
 release (a digest of the templates, static files and code), who views it, what the page
 shows of its own row or filters, and a stamp: for each kind of row the page shows
 (sections, comments, verdicts, exports, the team's members, the viewer's unread
-notifications...), how many there are and the newest ``updated_at``. Every write that
-changes what a page shows adds or removes such a row or moves its ``updated_at``; apps
-register their kinds (a ``StampPart``), and the stamp is read in one query. A page with a
-flash message is never cached; the views cache neither htmx fragments nor (on the design
-page) a page asked for with a query string.
+notifications and team invitations...), how many there are and the newest ``updated_at``.
+Every write that changes what a page shows adds or removes such a row or moves its
+``updated_at``; apps register their kinds (a ``StampPart``), and the stamp is read in one
+query. A page with a flash message is never cached; the views cache neither htmx fragments
+nor (on the design page) a page asked for with a query string.
 """
 
 import hashlib
@@ -46,7 +46,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 
-from accounts.models import Membership, Team
+from accounts.models import Invitation, Membership, Team
 from designs.models import Design, DesignReader, Section
 from designs.selectors import DesignAccess
 
@@ -126,6 +126,7 @@ _stamp_parts: dict[str, list[StampPart]] = {
         StampPart(model=Team, column="id", of="viewer_design_teams"),
         StampPart(model=Membership, column="user", of="viewer"),
         StampPart(model=DesignReader, column="user", of="viewer"),
+        StampPart(model=Invitation, column="invitee", of="viewer"),
     ],
 }
 

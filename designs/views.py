@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.selectors import invitation_list_pending
 from config.http import HtmxHttpRequest
 from designs import page, selectors, services
 from designs.forms import DesignCreateForm, DesignEditForm, DiffForm, RestoreForm, SectionForm
@@ -60,6 +61,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
             "statuses": Design.Status.choices,
             "selected_team": filters[0],
             "selected_status": status,
+            "invitations": list(invitation_list_pending(fetched_by=request.user)),
         }
         if csrf_token is not None:  # placeholders, for a page kept in the cache
             context.update(csrf_token=csrf_token, csp_nonce=csp_nonce)

@@ -45,6 +45,19 @@ class MembershipFactory(DjangoModelFactory):
     role = Membership.Role.MEMBER
 
 
+def join_team(
+    *, team: Team, user: User, role: str = Membership.Role.MEMBER, invited_by: User | None = None
+) -> Membership:
+    """``user`` joins ``team`` the way people do: an owner invites them and they accept."""
+    from accounts import services as account_services
+    from accounts.models import Invitation
+
+    inviter = invited_by or team.created_by
+    account_services.team_invite(team=team, identifier=user.username, role=role, invited_by=inviter)
+    invitation = Invitation.objects.get(team=team, invitee=user, status=Invitation.Status.PENDING)
+    return account_services.invitation_accept(invitation=invitation, accepted_by=user)
+
+
 def default_template() -> Template:
     return Template.objects.get(is_default=True)
 

@@ -15,6 +15,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from accounts.services import InvitationRateLimited
 from designs.services import SectionConflict
 from reviews.services import CommentRateLimited, ReviewRequestRateLimited
 
@@ -134,6 +135,12 @@ def install(api: NinjaAPI) -> None:
     def comments_limited(
         request: HttpRequest, exc: CommentRateLimited | ReviewRequestRateLimited
     ) -> HttpResponse:
+        response = respond(request, {"detail": " ".join(exc.messages)}, 429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @api.exception_handler(InvitationRateLimited)
+    def invitations_limited(request: HttpRequest, exc: InvitationRateLimited) -> HttpResponse:
         response = respond(request, {"detail": " ".join(exc.messages)}, 429)
         response["Retry-After"] = str(exc.retry_after)
         return response

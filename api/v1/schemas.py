@@ -101,12 +101,22 @@ class TeamOut(Schema):
 
 
 class TeamIn(Schema):
-    name: Line = Field(description="Unique (ignoring case); at most 100 characters.")
+    name: Line = Field(
+        description="At most 100 characters; unique (ignoring case) among the teams you created."
+    )
 
 
-class MemberIn(Schema):
-    username: Line = Field(description="Username or email of an existing user.")
+class InviteIn(Schema):
+    username: Line = Field(description="Username or email of the person to invite.")
     role: Literal["owner", "member"] = "member"
+
+
+class InviteOut(Schema):
+    detail: str
+
+
+class MemberRoleIn(Schema):
+    role: Literal["owner", "member"]
 
 
 class MemberOut(Schema):
@@ -117,6 +127,19 @@ class MemberOut(Schema):
 class TeamRef(Schema):
     id: int
     name: str
+
+
+class InvitationOut(Schema):
+    id: int
+    team: TeamRef
+    invited_by: UserRef
+    role: str
+    created_at: datetime
+
+
+class JoinedOut(Schema):
+    team: TeamRef
+    role: str
 
 
 # Designs ---------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ the same number of queries whatever its length."""
 
 from typing import Any
 
-from accounts.models import Team, User
+from accounts.models import Invitation, Team, User
 from designs.models import Design, Revision, Section
 from exports.models import ExportJob
 from reviews.models import Comment, ReviewRequest, Verdict
@@ -20,6 +20,16 @@ def team_ref(team: Team) -> dict[str, Any]:
 
 def team_data(team: Team) -> dict[str, Any]:
     return {"id": team.pk, "name": team.name, "member_count": team.member_count}  # type: ignore[attr-defined]
+
+
+def invitation_data(invitation: Invitation) -> dict[str, Any]:
+    return {
+        "id": invitation.pk,
+        "team": team_ref(invitation.team),
+        "invited_by": user_ref(invitation.invited_by),
+        "role": invitation.role,
+        "created_at": invitation.created_at,
+    }
 
 
 def section_data(section: Section) -> dict[str, Any]:

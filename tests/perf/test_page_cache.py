@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.middleware.csrf import _unmask_cipher_token
 from django.urls import reverse
 
-from accounts.services import team_member_add, team_member_remove
+from accounts.services import team_member_remove
 from designs import page as design_page
 from designs import services as design_services
 from exports.services import export_request, export_run
@@ -17,6 +17,7 @@ from tests.factories import (
     UserFactory,
     add_comment,
     default_template,
+    join_team,
     make_design,
     request_review,
 )
@@ -80,7 +81,7 @@ def test_a_verdict_going_stale_shows_at_once(client, reviewed, alice, bob):
 def test_team_membership_changes_show_at_once(client, reviewed, team, alice):
     design_html(client, alice, reviewed)
     dave = UserFactory(username="dave")
-    team_member_add(team=team, identifier="dave", added_by=alice)
+    join_team(team=team, user=dave, invited_by=alice)
     assert 'id="person-dave"' in design_html(client, alice, reviewed)
     team_member_remove(team=team, user=dave, removed_by=alice)
     assert 'id="person-dave"' not in design_html(client, alice, reviewed)
@@ -88,7 +89,7 @@ def test_team_membership_changes_show_at_once(client, reviewed, team, alice):
 
 def test_someone_who_lost_access_gets_404_even_with_their_page_cached(client, reviewed, team):
     dave = UserFactory(username="dave")
-    team_member_add(team=team, identifier="dave", added_by=team.created_by)
+    join_team(team=team, user=dave)
     design_html(client, dave, reviewed)
     team_member_remove(team=team, user=dave, removed_by=team.created_by)
     assert client.get(reviewed.get_absolute_url()).status_code == 404
@@ -174,7 +175,7 @@ def test_the_dashboard_shows_new_designs_and_status_changes_at_once(client, team
 
 def test_the_dashboard_panels_show_requests_and_issues_at_once(client, team, alice, bob):
     design = make_design(team=team, author=alice, title="Queue design")
-    team_member_add(team=team, identifier="bob", added_by=alice)
+    join_team(team=team, user=bob, invited_by=alice)
     before = get(client, bob, "/")
     request_review(design=design, reviewer=bob, requested_by=alice)
     add_comment(section=design.sections.get(position=1), author=bob, body="Bug", raise_issue=True)

@@ -101,7 +101,7 @@ class Command(BaseCommand):
         return user
 
     def _team(self, *, owner: User, member: User) -> Team:
-        team = Team.objects.filter(name__iexact=TEAM_NAME).first()
+        team = Team.objects.filter(name__iexact=TEAM_NAME, created_by=owner).first()
         if team is None:
             team = account_services.team_create(name=TEAM_NAME, created_by=owner)
             self.stdout.write(f"Created team {TEAM_NAME}.")
@@ -109,9 +109,7 @@ class Command(BaseCommand):
         if roles.get(owner.pk) != Membership.Role.OWNER:
             raise CommandError(f"Team {TEAM_NAME} exists but {owner} is not its owner.")
         if roles.get(member.pk) != Membership.Role.MEMBER:
-            account_services.team_member_add(
-                team=team, identifier=member.username, role=Membership.Role.MEMBER, added_by=owner
-            )
+            account_services.team_member_seed(team=team, user=member, role=Membership.Role.MEMBER)
             self.stdout.write(f"Added {member} to {TEAM_NAME}.")
         return team
 
