@@ -22,7 +22,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.models import Membership
+from accounts.models import Invitation, Membership
 from designs.models import Section
 from exports.models import ExportJob
 from reviews.models import Notification
@@ -103,8 +103,9 @@ def url_patterns() -> list[Route]:
 
 
 class World:
-    """Two teams, one design under review with a comment, a notification, a token and a
-    finished export: every object a URL can point at."""
+    """Two teams, one design under review with a comment, a notification, a token, a
+    finished export and an invitation of the outsider to the team: every object a URL can
+    point at."""
 
     def __init__(self, capture_on_commit) -> None:
         from designs import services as design_services
@@ -156,6 +157,9 @@ class World:
             )
         self.job.refresh_from_db()
         assert self.job.status == ExportJob.Status.DONE, self.job.error
+        self.invitation = Invitation.objects.create(
+            team=self.team, invitee=self.users["outsider"], invited_by=self.alice
+        )
         assert Membership.objects.filter(team=self.team).count() == 2
 
     def kwargs(self) -> dict[str, Any]:
@@ -169,6 +173,7 @@ class World:
             "user_id": self.users["member"].pk,
             "username": self.users["reviewer"].username,
             "job_id": self.job.pk,
+            "invitation_id": self.invitation.pk,
         }
 
     def client_for(self, role: str, *, enforce_csrf_checks: bool = False) -> Client:

@@ -92,14 +92,19 @@ MATRIX: dict[str, dict[str, str]] = {
         "OPTIONS": SIGNED_IN_ANY,
         "other": LOGIN_THEN_405,
     },
-    # Teams: members see their team; only owners add people; a member may leave.
+    # Teams: members see their team; only owners invite people and set roles; a member may
+    # leave. An invitation (the outsider's, here) is seen and answered by its invitee alone.
     "teams:list": {
         "GET": SIGNED_IN_ANY,
         "POST": "302 302 302 302 302 302",
         "other": LOGIN_THEN_405,
     },
     "teams:detail": {"GET": MEMBERS_ONLY, "other": LOGIN_THEN_405},
-    "teams:member_add": {"POST": "302 404 404 403 404 404", "other": LOGIN_THEN_405},
+    "teams:invite": {"POST": "302 404 404 403 404 404", "other": LOGIN_THEN_405},
+    "teams:member_role": {"POST": "302 404 404 403 404 404", "other": LOGIN_THEN_405},
+    "teams:invitations": {"GET": SIGNED_IN_ANY, "other": LOGIN_THEN_405},
+    "teams:invitation_accept": {"POST": "302 302 404 404 404 404", "other": LOGIN_THEN_405},
+    "teams:invitation_decline": {"POST": "302 302 404 404 404 404", "other": LOGIN_THEN_405},
     "teams:member_remove": {"POST": "302 404 404 302 404 404", "other": LOGIN_THEN_405},
     # Reviews: the team asks for reviews, the reviewers give verdicts, readers comment, a
     # comment's author edits or deletes it, the raiser or the team move an issue.
@@ -166,7 +171,11 @@ MATRIX: dict[str, dict[str, str]] = {
     "api-v1:me": {"GET": API_SIGNED_IN, "other": ALWAYS_405},
     "api-v1:team_list": {"GET": API_SIGNED_IN, "other": ALWAYS_405},
     "api-v1:team_create": {"POST": "401 201 201 201 201 201", "other": ALWAYS_405},
-    "api-v1:team_member_add": {"POST": "401 404 404 403 404 404", "other": ALWAYS_405},
+    "api-v1:team_invite": {"POST": "401 404 404 403 404 404", "other": ALWAYS_405},
+    "api-v1:team_member_role": {"PUT": "401 404 404 403 404 404", "other": ALWAYS_405},
+    "api-v1:invitation_list": {"GET": API_SIGNED_IN, "other": ALWAYS_405},
+    "api-v1:invitation_accept": {"POST": "401 200 404 404 404 404", "other": ALWAYS_405},
+    "api-v1:invitation_decline": {"POST": "401 204 404 404 404 404", "other": ALWAYS_405},
     "api-v1:design_list": {"GET": API_SIGNED_IN, "other": ALWAYS_405},
     # Everyone may try; only the team's members name a team of theirs.
     "api-v1:design_create": {"POST": "401 422 422 201 422 422", "other": ALWAYS_405},
@@ -234,7 +243,8 @@ PAYLOADS: dict[str, dict] = {
         }
     },
     "teams:list": {"POST": {"name": "New team"}},
-    "teams:member_add": {"POST": {"identifier": "mallory", "role": "member"}},
+    "teams:invite": {"POST": {"identifier": "rita", "role": "member"}},
+    "teams:member_role": {"POST": {"role": "owner"}},
     "reviews:request": {"POST": {"reviewer": "mallory", "message": "Please look."}},
     "reviews:verdict": {"POST": {"kind": "approve", "summary": "Fine."}},
     "reviews:comment_add": {"POST": {"body": "A question."}},
@@ -260,7 +270,8 @@ PAYLOADS: dict[str, dict] = {
         "POST": lambda w: {"version": 1, "base_version": w.section.version}
     },
     "api-v1:team_create": {"POST": {"name": "API team"}},
-    "api-v1:team_member_add": {"POST": {"username": "mallory"}},
+    "api-v1:team_invite": {"POST": {"username": "rita"}},
+    "api-v1:team_member_role": {"PUT": {"role": "owner"}},
     "api-v1:design_create": {"POST": lambda w: {"team_id": w.team.pk, "title": "From the API"}},
     "api-v1:section_update": {
         "PATCH": lambda w: {"body": "From the API.", "base_version": w.section.version}
