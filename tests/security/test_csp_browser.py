@@ -4,6 +4,7 @@ pages, before or after htmx swaps in a section's editor and its preview."""
 import pytest
 from django.urls import reverse
 
+from accounts.models import Invitation
 from designs import services as design_services
 from designs.models import Section
 from tests.factories import (
@@ -62,6 +63,11 @@ def test_main_pages_raise_no_csp_violation(live_server, sign_in, page):
     alice = UserFactory(username="alice")
     team = TeamFactory(name="Platform", created_by=alice)
     MembershipFactory(team=team, user=UserFactory(username="bob"))
+    Invitation.objects.create(
+        team=TeamFactory(name="Search", created_by=UserFactory(username="dan")),
+        invitee=alice,
+        invited_by=UserFactory(username="dan"),
+    )
     design = make_design(team=team, author=alice, title="URL shortener")
     first = design.sections.select_related("design").order_by("position").first()
     first = design_services.section_update(
@@ -82,6 +88,7 @@ def test_main_pages_raise_no_csp_violation(live_server, sign_in, page):
         reverse("designs:dashboard"),
         reverse("teams:list"),
         reverse("teams:detail", args=[team.pk]),
+        reverse("teams:invitations"),
         reverse("reviews:inbox"),
         reverse("reviews:settings"),
         reverse("api:tokens"),

@@ -122,8 +122,11 @@ def _hostile_world():
     bob = UserFactory(username="bob", first_name='"><svg onload=alert(1)>')
     team = account_services.team_create(name="Platform", created_by=alice)
     for name in _chunks(TEXTS, 100):
-        with contextlib.suppress(ValidationError):  # two vectors cut to the same name
-            account_services.team_create(name=name, created_by=alice)
+        # Two vectors cut to the same name; invitations past the hourly limit.
+        with contextlib.suppress(ValidationError):
+            hostile = account_services.team_create(name=name, created_by=alice)
+            # bob sees the hostile names on his invitations page and dashboard
+            account_services.team_invite(team=hostile, identifier="bob", invited_by=alice)
     for name in _chunks(TEXTS, 100)[:40]:
         api_services.token_create(user=alice, name=name)
 
@@ -222,6 +225,7 @@ def test_no_vector_runs_or_leaves_an_attribute_on_any_page(live_server, sign_in)
         reverse("reviews:inbox"),
         reverse("reviews:comment_edit", args=[world["comment"].pk]),
         reverse("designs:dashboard"),
+        reverse("teams:invitations"),
     ]
 
     problems = []
