@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from accounts.models import Membership, Team, User
+from accounts.models import Invitation, Membership, Team, User
 
 admin.site.register(User, UserAdmin)
 
@@ -17,3 +17,10 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "created_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["team", "invitee", "role", "status", "invited_by", "created_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["team", "invitee", "invited_by"]
