@@ -13,6 +13,7 @@ import hashlib
 from django.conf import settings
 from django.http import HttpRequest
 
+from config import metrics
 from config.ratelimit import wait_words, window_clear, window_hit, window_peek
 
 
@@ -36,12 +37,14 @@ def signin_wait(*, username: str, address: str) -> tuple[int, str]:
     out, else (0, "")."""
     account = window_peek(_account_key(username))
     if account.count >= settings.CRIT_SIGNIN_FAILURES_PER_ACCOUNT:
+        metrics.signin_locked_out("account")
         return account.retry_after, (
             "Too many failed sign-ins for this account. For its safety, sign-in is paused: "
             f"try again in {wait_words(account.retry_after)}."
         )
     by_address = window_peek(_address_key(address))
     if by_address.count >= settings.CRIT_SIGNIN_FAILURES_PER_ADDRESS:
+        metrics.signin_locked_out("address")
         return by_address.retry_after, (
             "Too many failed sign-ins from your network. Sign-in is paused: "
             f"try again in {wait_words(by_address.retry_after)}."

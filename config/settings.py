@@ -54,7 +54,16 @@ INSTALLED_APPS = [
     "demo",
 ]
 
+# Metrics on by default; CRIT_METRICS=false leaves the middleware out and /metrics closed.
+CRIT_METRICS = env.bool("CRIT_METRICS", default=True)
+# Who may read /metrics: a bearer token, or addresses and networks ("10.0.0.0/8,127.0.0.1").
+# With neither set it answers nobody.
+CRIT_METRICS_TOKEN = env.str("CRIT_METRICS_TOKEN", default="")
+CRIT_METRICS_ALLOW = env.list("CRIT_METRICS_ALLOW", default=[])
+
 MIDDLEWARE = [
+    "config.request_id.RequestIdMiddleware",
+    *(["config.metrics.MetricsMiddleware"] if CRIT_METRICS else []),
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -85,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "reviews.context_processors.notifications",
             ],
+            "libraries": {"request_id": "config.templatetags.request_id"},
         },
     }
 ]
@@ -260,6 +270,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "config.logging.JsonFormatter"},
@@ -268,6 +279,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": env.str("LOG_FORMAT", default="plain" if DEBUG else "json"),
+            "filters": ["request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},

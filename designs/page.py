@@ -47,6 +47,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 
 from accounts.models import Invitation, Membership, Team
+from config import metrics
 from designs.models import Design, DesignReader, Section
 from designs.selectors import DesignAccess
 
@@ -188,6 +189,7 @@ def section_cards_attach(page_request: PageRequest, context: dict[str, Any]) -> 
     keys = {s.pk: _card_key(page_request, s, digest, can_edit=access.can_edit) for s in sections}
     entries: dict[str, tuple[str, str]] = cache.get_many(list(keys.values()))
     missed = [s for s in sections if keys[s.pk] not in entries]
+    metrics.cache_lookups("card", hits=len(sections) - len(missed), misses=len(missed))
     if missed:
         placeholder = secrets.token_urlsafe(18)
         now = timezone.now()
@@ -254,6 +256,7 @@ def cached_page(
     digest = hashlib.blake2b(repr((viewer, shown, stamp)).encode(), digest_size=16).hexdigest()
     key = f"page:{release_digest()}:{page_request.page}:{request.user.pk}:{digest}"
     entry: tuple[bytes, bytes, bytes] | None = cache.get(key)  # bytes: nothing to decode
+    metrics.cache_lookups("page", hits=entry is not None, misses=entry is None)
     if entry is None:
         token, nonce = secrets.token_urlsafe(18), secrets.token_urlsafe(18)
         entry = (token.encode(), nonce.encode(), render(token, nonce).encode())

@@ -24,6 +24,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from accounts.models import User
+from config import metrics
 from config.ratelimit import wait_words, window_hit
 from designs.models import Design
 from exports.models import ExportJob
@@ -119,6 +120,7 @@ def _export_allowance_take(*, user: User) -> None:
         return
     window = window_hit(f"exports:{user.pk}", window=60 * 60)
     if window.count > limit:
+        metrics.rate_limited("exports")
         raise ValidationError(
             f"You have asked for {limit} new exports within the hour, the most there can be. "
             f"Try again in {wait_words(window.retry_after)}."
@@ -268,6 +270,7 @@ def export_run(*, job_id: int, final_attempt: bool = True) -> ExportJob | None:
         logger.info("export job %s is not claimable; skipping this delivery", job_id)
         return None
     job = ExportJob.objects.select_related("design__team", "design__created_by").get(pk=job_id)
+    metrics.export_started(job)
     try:
         stored = _render(job, attempt)
     except _JobLost:

@@ -37,6 +37,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from config import metrics
 from designs import page
 from designs.models import Design, Section
 from reviews import selectors
@@ -69,6 +70,8 @@ def threads_html_attach(
     if live_context is None:
         entries = cache.get_many(list(keys.values()))
     missed = [s for s in sections if keys[s.pk] not in entries]
+    if live_context is None:
+        metrics.cache_lookups("threads", hits=len(sections) - len(missed), misses=len(missed))
     if missed:
         with_comments = [s for s in missed if s.threads_state.stamp]  # type: ignore[attr-defined]
         threads = (

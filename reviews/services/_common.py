@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from accounts.models import Membership, User
+from config import metrics
 from config.ratelimit import wait_words, window_hit
 from designs.markdown import render_markdown
 from designs.models import Design, DesignReader, Section
@@ -82,6 +83,7 @@ def comment_allowance_take(*, user: User) -> None:
         return
     window = window_hit(f"comments:{user.pk}", window=60)
     if window.count > limit:
+        metrics.rate_limited("comments")
         raise CommentRateLimited(limit=limit, retry_after=window.retry_after)
 
 
