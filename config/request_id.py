@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
 HEADER = "X-Request-ID"
@@ -51,10 +52,16 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = accepted(request.META.get(META_KEY)) or new()
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        # Kept until the response is closed (``request_finished``), not only until the
+        # chain returns: Django logs "Not Found" and "Internal Server Error" after it.
+        request_id_var.set(request_id)
+        response = self.get_response(request)
         response[HEADER] = request_id
         return response
+
+
+def _forget(**kwargs: object) -> None:
+    request_id_var.set(None)
+
+
+request_finished.connect(_forget, dispatch_uid="crit-request-id-forget")

@@ -57,6 +57,9 @@ def _design_create_data(world: World) -> dict:
 # name -> {method: roles row, "hx-METHOD": row where htmx differs, "other": row}
 MATRIX: dict[str, dict[str, str]] = {
     "healthz": {"GET": "200 200 200 200 200 200", "other": ALWAYS_405},
+    # For Prometheus only (a token or a listed address): everyone else gets the unknown URL's
+    # 404, whatever the method.
+    "metrics": {"GET": "404 404 404 404 404 404", "other": "404 404 404 404 404 404"},
     # Accounts. Signed-in people are sent on from the sign-up and sign-in pages.
     "accounts:signup": {
         "GET": "200 302 302 302 302 302",
