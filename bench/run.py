@@ -1,18 +1,24 @@
 """The design-page benchmark: Crit's pages beside a bare Django view and a bare template.
 
     make bench        (or: .venv/bin/python bench/run.py [--seconds 30] [--warmup 5])
+    .venv/bin/python bench/run.py --metrics-only [--rounds 3]   (the metrics comparison alone)
 
 Seeds a new PostgreSQL database (crit_bench, dropped and created again on every run, with the
 bench's Redis database cleared) with a long reviewed design and 1,000 others, serves
 Crit with gunicorn (2 sync workers, production settings, Redis cache), drives each target
-with wrk at 8 connections after a warm-up, and prints one table.
+with wrk at 8 connections after a warm-up, and prints one table. Then the design page again
+with metrics off (CRIT_METRICS=false) and on (multi-process mode, as in production), a fresh
+server for each run, the two alternating for a few rounds; it prints each one's median.
 """
 
 import argparse
 import http.client
 import json
+import os
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -181,16 +187,76 @@ def _lua_string(text: str) -> str:
     return f"[==[{text}]==]"
 
 
+def metrics_cost(stats: dict, *, seconds: int, warmup: int, rounds: int) -> None:
+    """The design page with metrics off and on, alternating (off, on, off, on...) so that
+    the machine's other load falls on both alike; prints each side's median req/s."""
+    path, cookie = f"/designs/{stats['design']}/", f"sessionid={stats['session']}"
+    runs: dict[str, list[dict]] = {"off": [], "on": []}
+    for _ in range(rounds):
+        for mode in ("off", "on"):
+            with tempfile.TemporaryDirectory(prefix="crit-bench-metrics-") as folder:
+                extra = {"BENCH_PAGE_BYTES": str(stats["bytes"]), "CRIT_METRICS": "false"}
+                if mode == "on":
+                    extra.update(CRIT_METRICS="true", PROMETHEUS_MULTIPROC_DIR=folder)
+                server = Server(**extra)
+                server.start()
+                try:
+                    server.wait_for(path, cookie=cookie)
+                    wrk(server.base + path, headers={"Cookie": cookie}, seconds=warmup)
+                    assert server.proc is not None
+                    cpu = _workers_cpu_seconds(server.proc.pid)
+                    result = wrk(server.base + path, headers={"Cookie": cookie}, seconds=seconds)
+                    cpu = _workers_cpu_seconds(server.proc.pid) - cpu
+                    result["cpu_ms"] = cpu * 1000 / max(result["requests"], 1)
+                    runs[mode].append(result)
+                finally:
+                    server.stop()
+    off = statistics.median(r["rps"] for r in runs["off"])
+    on = statistics.median(r["rps"] for r in runs["on"])
+    cpu_off = statistics.median(r["cpu_ms"] for r in runs["off"])
+    cpu_on = statistics.median(r["cpu_ms"] for r in runs["on"])
+    print(f"design page, metrics off vs on (multi-process files), {rounds} alternating rounds "
+          f"of {seconds}s after {warmup}s warm-up, a fresh gunicorn each:")  # fmt: skip
+    for mode, median in (("off", off), ("on", on)):
+        each = " ".join(f"{r['rps']:.1f}" for r in runs[mode])
+        p95 = statistics.median(r["p95"] for r in runs[mode])
+        cpu = statistics.median(r["cpu_ms"] for r in runs[mode])
+        print(f"  metrics {mode:3}  median {median:8.1f} req/s  p95 {p95:7.2f} ms  "
+              f"{cpu:6.2f} ms CPU/request  ({each})")  # fmt: skip
+    print(f"  cost of metrics: {(off - on) / off:+.1%} of the design page's throughput, "
+          f"{(cpu_on - cpu_off) / cpu_off:+.1%} of its workers' CPU per request (the steadier "
+          "figure on a busy machine)")  # fmt: skip
+
+
+def _workers_cpu_seconds(master: int) -> float:
+    """User and system CPU seconds spent so far by gunicorn's workers (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    total = 0
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3, help="metrics off/on pairs")
+    parser.add_argument(
+        "--metrics-only", action="store_true", help="only the metrics off/on comparison"
+    )
     args = parser.parse_args()
 
     # Every run starts from an empty database and cache: the saves and exports of earlier
     # runs would otherwise pile up in the design it measures.
+    database = BENCH_ENV["DATABASE_URL"].rsplit("/", 1)[-1]  # BENCH_DATABASE_URL's, if set
     for command in ("dropdb", "createdb"):
-        subprocess.run([command, "-h", "127.0.0.1", "-U", "postgres", "crit_bench"],
+        subprocess.run([command, "-h", "127.0.0.1", "-U", "postgres", database],
                        capture_output=True)  # fmt: skip
     manage("migrate", "--noinput")
     manage("shell", "-c", "from django.core.cache import cache; cache.clear()")
@@ -198,6 +264,9 @@ def main() -> None:
     print(subprocess.run([PYTHON, "-m", "bench.seed"], cwd=ROOT, env=env(), check=True,
                          capture_output=True, text=True).stdout.strip())  # fmt: skip
     stats = page_stats()
+    if args.metrics_only:
+        metrics_cost(stats, seconds=args.seconds, warmup=args.warmup, rounds=args.rounds)
+        return
     token = manage("create_api_token", "alice", "--name", f"bench-{time.time():.0f}").strip()
     token = token.splitlines()[-1].strip()
 
@@ -254,6 +323,8 @@ def main() -> None:
         check=True,
     )
     print(export.stdout.strip())
+    print()
+    metrics_cost(stats, seconds=args.seconds, warmup=args.warmup, rounds=args.rounds)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 it shows move with the work Crit does."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -201,3 +203,20 @@ def test_an_export_refused_by_the_rate_limit_is_counted(alice, design, settings,
     assert client.post(url, {"format": "pdf"}, **HTMX).status_code == 400
 
     assert sample("crit_rate_limit_refusals_total", limit="exports") == before + 1
+
+
+def test_every_metric_the_dashboard_and_the_alerts_use_exists():
+    root = Path(__file__).resolve().parents[2]
+    used = set(re.findall(r"crit_[a-z_]+", (root / "docs/grafana-dashboard.json").read_text()))
+    operations = (root / "docs/operations.md").read_text()
+    section = operations.split("\n## Metrics\n", 1)[1].split("\n## ", 1)[0]
+    used |= set(re.findall(r"crit_[a-z_]+", section))
+    body = Client().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
+    declared = set(re.findall(r"^# TYPE (crit_[a-z_]+) ", body, flags=re.M))
+    suffixes = ("_bucket", "_count", "_sum", "_total")
+    missing = {
+        name
+        for name in used
+        if name not in declared and not any(name.removesuffix(s) in declared for s in suffixes)
+    }
+    assert not missing
