@@ -40,11 +40,12 @@ COPY --from=wheel /dist /tmp/dist
 RUN pip --python /opt/venv/bin/python install --no-cache-dir --no-deps /tmp/dist/*.whl \
     && rm -rf /tmp/dist \
     && DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=build crit-manage collectstatic --noinput \
-    && mkdir -p /app/var/media && chown -R crit /app/var
+    && mkdir -p /app/var/media /run/crit-metrics && chown -R crit /app/var /run/crit-metrics
 USER crit
 EXPOSE 8000
 # /healthz answers 200 while the database answers. The probe names the first allowed host and
 # says it came through HTTPS, so neither the host check nor the HTTPS redirect turns it away.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request as r; host = os.environ.get('ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.*') or 'localhost'; r.urlopen(r.Request('http://127.0.0.1:8000/healthz', headers={'Host': host, 'X-Forwarded-Proto': 'https'}), timeout=4)"]
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "python:config.gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", \
+     "--access-logfile", "-"]
