@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from markdown_it import MarkdownIt
 
+from designs import markdown
 from tests.factories import add_comment
 from tests.perf.conftest import comments_bulk_add
 
@@ -30,12 +31,20 @@ def written(reviewed, alice, bob):
 
 
 @pytest.fixture
-def markdown_forbidden(monkeypatch):
+def markdown_forbidden(monkeypatch, written):
+    """Any rendering fails the test: the parser refuses, and the per-block memo that
+    ``written`` filled is emptied (as is the page cache), so ``render_markdown`` called by a
+    view on a saved text would reach the parser instead of answering from memory."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("Markdown was rendered while showing a page")
 
     monkeypatch.setattr(MarkdownIt, "render", refuse)
     monkeypatch.setattr(MarkdownIt, "parse", refuse)
+    markdown._render_block.cache_clear()
+    cache.clear()
+    with pytest.raises(AssertionError, match="Markdown was rendered"):
+        markdown.render_markdown(written.sections.first().body)
 
 
 @pytest.mark.parametrize("viewer", ["alice", "bob"])

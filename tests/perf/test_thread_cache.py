@@ -8,6 +8,7 @@ import pytest
 from django.middleware.csrf import _unmask_cipher_token
 from django.utils import timezone
 
+from designs import page as design_page
 from designs import services as design_services
 from reviews import fragments, services
 from reviews.models import Comment
@@ -127,13 +128,26 @@ def test_every_form_carries_the_viewers_own_csrf_token(client, reviewed, section
         assert {_unmask_cipher_token(t) for t in tokens} == {secret}
 
 
-def test_the_cache_is_used_between_changes(client, reviewed, section, alice, bob, thread):
+def test_the_cache_is_used_between_changes(
+    client, reviewed, section, alice, bob, thread, monkeypatch
+):
     page(client, alice, reviewed)
     # Not through a service, and keeping updated_at: the cached panel is still served.
     Comment.objects.filter(pk=thread.pk).update(
         body_html="<p>changed behind the services' back</p>"
     )
-    assert "behind the services" not in page(client, alice, reviewed)
+    # The page and its section cards are rendered anew (as after a release that changed the
+    # cards' templates), so what is served from the cache is the threads panel itself.
+    monkeypatch.setattr(design_page, "release_digest", lambda: "the next release")
+    monkeypatch.setattr(design_page, "_cards_digest", lambda panels: "next-cards")
+    asked = []
+    attach = fragments.threads_html_attach
+    monkeypatch.setattr(
+        fragments, "threads_html_attach", lambda **kwargs: asked.append(1) or attach(**kwargs)
+    )
+    html = threads_of(page(client, alice, reviewed), section)
+    assert asked == [1]  # the cards were rendered, and asked for their threads panels
+    assert "behind the services" not in html and "keys" in html
 
 
 def test_ago_phrases_are_served_at_most_one_unit_late():
