@@ -82,11 +82,17 @@ def test_a_changed_paragraph_is_the_only_block_rendered_again(monkeypatch):
     assert edited.endswith("<p>One <em>new</em> paragraph.</p>\n")
 
 
-def test_long_blocks_are_not_remembered():
+def test_long_blocks_are_not_remembered(monkeypatch):
     table = "| a | b |\n|---|---|\n" + "| cell | cell |\n" * 400
-    before = markdown._render_block.cache_info().currsize
+    assert len(table) > markdown.BLOCK_MEMO_CHARS
+    markdown._render_block.cache_clear()  # earlier tests filled the memo
     markdown.render_markdown(table + "\n\nshort")
-    assert markdown._render_block.cache_info().currsize <= before + 1
+    assert markdown._render_block.cache_info().currsize == 1  # "short" only
+    rendered = []
+    real = markdown._render
+    monkeypatch.setattr(markdown, "_render", lambda text: rendered.append(text) or real(text))
+    markdown.render_markdown(table + "\n\nshort")
+    assert rendered == [table]  # the table is rendered again; "short" was remembered
 
 
 # Lines that open, continue, interrupt or close blocks, for texts built to trip the line scan
