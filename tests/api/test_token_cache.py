@@ -92,13 +92,25 @@ def test_a_deleted_user_is_refused_at_once(bob):
 
 @pytest.mark.django_db
 def test_a_lookup_that_raced_a_change_does_not_cache_the_old_token(alice):
-    """The change marks the token forgotten; a lookup that read the row before the change
-    finds the mark and leaves it, so the next request reads the database again."""
+    """The token is revoked while a lookup that found nothing cached reads its row: the
+    revocation marks the token forgotten after the lookup's cache read and before it
+    stores what it read. The lookup leaves the mark, so the next request is refused."""
     issued = services.token_create(user=alice, name="ci")
-    services.token_cache_forget(digests=[issued.token.digest])
     client = ApiClient(issued.secret)
-    assert _token_queries(client) == 1
-    assert _token_queries(client) == 1
+    raced = []
+
+    def revoke_after_the_read(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if 'FROM "api_token"' in sql and sql.lstrip().startswith("SELECT") and not raced:
+            raced.append(sql)
+            services.token_revoke(token=issued.token, revoked_by=alice)
+        return result
+
+    with connection.execute_wrapper(revoke_after_the_read):
+        assert client.get("/api/v1/me").status_code == 200  # read before the revocation
+    assert raced
+    assert cache.get(services._cache_key(issued.token.digest)) == services._FORGOTTEN
+    assert client.get("/api/v1/me").status_code == 401
 
 
 @pytest.mark.django_db
