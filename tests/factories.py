@@ -114,3 +114,12 @@ def make_api_token(*, user: User, name: str = "tests") -> str:
     from api import services as api_services
 
     return api_services.token_create(user=user, name=name).secret
+
+
+def row_counts() -> dict[str, int]:
+    """How many rows every table holds: each model of every installed app, the many-to-many
+    tables included, by label."""
+    from django.apps import apps
+
+    models = apps.get_models(include_auto_created=True)
+    return {model._meta.label: model._default_manager.count() for model in models}
