@@ -3,12 +3,30 @@ from django.db import connection
 
 
 @pytest.mark.django_db
-def test_healthz_reports_database_and_redis(client):
+def test_healthz_reports_database_and_redis(client, settings):
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL")
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
     assert body["database"] == "ok"
-    assert body["redis"] in {"ok", "not configured"}
+    assert body["redis"] == "ok"
+
+
+@pytest.mark.django_db
+def test_healthz_says_redis_is_not_configured_without_redis_url(client, settings):
+    settings.REDIS_URL = ""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["redis"] == "not configured"
+
+
+@pytest.mark.django_db
+def test_healthz_reports_redis_down_when_it_does_not_answer(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["redis"] == "down"
 
 
 @pytest.mark.django_db

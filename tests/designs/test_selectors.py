@@ -6,7 +6,7 @@ import pytest
 from django.http import Http404
 
 from designs import selectors, services
-from designs.models import Design, Revision
+from designs.models import Design, Revision, Section
 from tests.factories import MembershipFactory, TeamFactory, UserFactory, make_design
 
 pytestmark = pytest.mark.django_db
@@ -57,9 +57,14 @@ def test_reader_can_read_but_not_edit(design):
 
 def test_section_of_another_design_is_404(design, alice):
     other = make_design(author=alice, title="Other")
-    key = other.sections.first().key
+    # Both designs come from one template: give the other's section a key of its own.
+    Section.objects.filter(pk=other.sections.first().pk).update(key="only-in-other")
+    _, found = selectors.section_get_for(alice, other.pk, "only-in-other")
+    assert found.design_id == other.pk
     with pytest.raises(Http404):
-        selectors.section_get_for(alice, design.pk, key + "-nope")
+        selectors.section_get_for(alice, design.pk, "only-in-other")
+    with pytest.raises(Http404):
+        selectors.section_get_for(alice, design.pk, "only-in-other", for_edit=True)
 
 
 def test_access_check_is_one_query(design, alice, django_assert_num_queries):
