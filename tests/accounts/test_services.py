@@ -117,5 +117,8 @@ def test_an_owner_may_leave_when_another_owner_remains(team, alice):
     assert list(team.memberships.values_list("user", flat=True)) == [other.pk]
 
 
-def test_user_model_is_ours():
-    assert User._meta.label == "accounts.User"
+def test_user_model_is_ours(settings):
+    from django.contrib.auth import get_user_model
+
+    assert settings.AUTH_USER_MODEL == "accounts.User"
+    assert get_user_model() is User

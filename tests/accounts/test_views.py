@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Membership, Team, User
+from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -153,8 +154,13 @@ def test_creating_a_team_named_like_someone_elses_reveals_nothing(client, team, 
 
 
 def test_team_list_shows_only_my_teams(client, alice, team, outsider):
+    mine = TeamFactory(name="Guild", created_by=outsider)
     client.force_login(outsider)
-    assert b"Platform" not in client.get(reverse("teams:list")).content
+    response = client.get(reverse("teams:list"))
+    assert response.status_code == 200
+    assert mine.get_absolute_url().encode() in response.content
+    assert team.get_absolute_url().encode() not in response.content
+    assert b"Platform" not in response.content
 
 
 def test_outsider_gets_404_on_a_team_page(client, team, outsider):
