@@ -5,10 +5,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
-from django.db import OperationalError, connection
+from django.db import connection
 
-from designs import services as design_services
 from designs.models import Revision, Section
+from tests.api.conftest import ApiClient
+from tests.factories import make_api_token
 from tests.faults.conftest import created_database_url, csrf_post, sign_in, wait_for
 
 APP = "crit-web-faults"
@@ -119,22 +120,52 @@ def test_a_save_cut_off_by_a_dropped_connection_is_reported_and_nothing_is_half_
     assert Revision.objects.filter(section=section).count() == revisions + 1
 
 
-def test_an_api_write_cut_off_by_the_database_answers_503_json_in_production(
-    client, design, alice, settings, monkeypatch
+def test_an_api_write_cut_off_by_a_dropped_connection_answers_503_json_in_production(
+    design, alice, settings
 ):
+    """In process, in a thread with a connection of its own: the API save waits on the
+    design row held by another transaction, and its backend is terminated there."""
     settings.DEBUG = False  # in DEBUG the API shows its own traceback page instead
-
-    def dropped(**kwargs):
-        raise OperationalError("server closed the connection unexpectedly")
-
-    monkeypatch.setattr(design_services, "section_update", dropped)
-    client.force_login(alice)
     section = design.sections.order_by("position").first()
-    response = client.patch(
-        f"/api/v1/designs/{design.pk}/sections/{section.key}",
-        data={"body": "x", "base_version": section.version},
-        content_type="application/json",
-        headers={"X-CSRFToken": "not-checked-by-the-test-client"},
-    )
+    api = ApiClient(make_api_token(user=alice))
+    url = f"/api/v1/designs/{design.pk}/sections/{section.key}"
+    revisions = Revision.objects.filter(section=section).count()
+
+    def save():
+        try:
+            return api.patch_json(url, {"body": "Cut off.", "base_version": section.version})
+        finally:
+            connection.close()  # this thread's connection, dropped or not
+
+    def saves_waiting() -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query LIKE '%%UPDATE designs_design%%'"
+            )
+            return [pid for (pid,) in cursor]
+
+    blocker = psycopg.connect(created_database_url())
+    blocker.execute("SELECT 1 FROM designs_design WHERE id = %s FOR UPDATE", [design.pk])
+    pool = ThreadPoolExecutor(1)
+    try:
+        sent = pool.submit(save)
+        (pid,) = wait_for(saves_waiting, what="the save to reach the design row")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        blocker.rollback()  # lets the save go on if it was not cut off
+        blocker.close()
+        pool.shutdown()
+    response = sent.result(timeout=30)
+
     assert response.status_code == 503
+    assert response.headers["Retry-After"]
     assert "nothing was saved" in response.json()["detail"]
+    fresh = Section.objects.get(pk=section.pk)
+    assert (fresh.version, fresh.body) == (section.version, section.body)
+    assert Revision.objects.filter(section=section).count() == revisions
+    retried = api.patch_json(url, {"body": "Saved.", "base_version": section.version})
+    assert retried.status_code == 200, retried.content
+    fresh.refresh_from_db()
+    assert (fresh.version, fresh.body) == (section.version + 1, "Saved.")

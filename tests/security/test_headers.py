@@ -112,22 +112,34 @@ import json
 import django
 django.setup()
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
+
+call_command("migrate", verbosity=0)  # a database of its own (DATABASE_URL, SQLite)
+from accounts.models import User
+User.objects.create_user(username="probe", password="probe-pw-for-tests-1")
+
+def flags(cookie):
+    return {"secure": bool(cookie["secure"]), "httponly": bool(cookie["httponly"]),
+            "samesite": cookie["samesite"]}
 
 client = Client()
 plain = client.get("/accounts/login/")
 secure = client.get("/accounts/login/", secure=True)
 csrf = secure.cookies["csrftoken"]
+signed_in = client.post(
+    "/accounts/login/",
+    {"username": "probe", "password": "probe-pw-for-tests-1"},
+    secure=True,
+)
+assert signed_in.status_code == 302, signed_in.status_code
 print(json.dumps({
     "plain_status": plain.status_code,
     "plain_location": plain.get("Location", ""),
     "hsts": secure.get("Strict-Transport-Security", ""),
     "csp": secure.get("Content-Security-Policy", ""),
-    "csrf_cookie": {"secure": bool(csrf["secure"]), "httponly": bool(csrf["httponly"]),
-                    "samesite": csrf["samesite"]},
-    "session": {"secure": settings.SESSION_COOKIE_SECURE,
-                "httponly": settings.SESSION_COOKIE_HTTPONLY,
-                "samesite": settings.SESSION_COOKIE_SAMESITE},
+    "csrf_cookie": flags(csrf),
+    "session": flags(signed_in.cookies[settings.SESSION_COOKIE_NAME]),
 }))
 """
 
@@ -144,13 +156,15 @@ def production(tmp_path_factory):
         LOG_LEVEL="ERROR",
         # Production serves hashed static files from a manifest: build one, as a deploy does.
         STATIC_ROOT=str(tmp_path_factory.mktemp("static")),
+        # The probe signs in for real, on a database of its own.
+        DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('db') / 'probe.sqlite3'}",
     )
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT,
         env=env,
         check=True,
-        timeout=120,
+        timeout=600,  # a loaded machine takes minutes to build the manifest
     )
     result = subprocess.run(
         [sys.executable, "-c", PRODUCTION_PROBE],
@@ -158,7 +172,7 @@ def production(tmp_path_factory):
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
