@@ -1,6 +1,7 @@
 from django import forms
-from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from accounts import throttle
 from accounts.models import Membership
@@ -43,23 +44,53 @@ class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices)
 
 
-class SignInForm(AuthenticationForm):
-    """The sign-in form; refused while the account or the address is locked out after
-    repeated failures (``throttled_for`` then holds the seconds to wait)."""
+class _LockoutMessage:
+    """Says why and for how long a sign-in is refused while its account or address is locked
+    out (``throttled_for`` then holds the seconds to wait). The lockout itself is enforced,
+    and failures counted, by the authentication backend behind ``authenticate()``."""
 
     throttled_for = 0
 
-    def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        address = throttle.client_address(self.request)
-        wait, message = throttle.signin_wait(username=username, address=address)
+    def _refuse_if_locked_out(self, username: str) -> None:
+        address = throttle.client_address(self.request)  # type: ignore[attr-defined]
+        wait, message = throttle.signin_check(username=username, address=address)
         if wait:
             self.throttled_for = wait
             raise forms.ValidationError(message, code="throttled")
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            throttle.signin_failed(username=username, address=address)
-            raise
-        throttle.signin_succeeded(username=username)
-        return cleaned
+
+
+class SignInForm(_LockoutMessage, AuthenticationForm):
+    """The sign-in form; refused while the account or the address is locked out."""
+
+    def clean(self):
+        self._refuse_if_locked_out(self.cleaned_data.get("username") or "")
+        return super().clean()
+
+
+class AdminSignInForm(_LockoutMessage, AdminAuthenticationForm):
+    """The admin's sign-in form, under the same lockout as the site's."""
+
+    def clean(self):
+        self._refuse_if_locked_out(self.cleaned_data.get("username") or "")
+        return super().clean()
+
+
+class ThrottledPasswordChangeForm(_LockoutMessage, PasswordChangeForm):
+    """Django's password change, with the current password checked through
+    ``authenticate()``: wrong guesses count towards the account's sign-in lockout, and while
+    it is locked out no guess is checked at all."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        username = self.user.get_username()
+        self._refuse_if_locked_out(username)
+        found = authenticate(self.request, username=username, password=old_password)
+        if found is None or found.pk != self.user.pk:
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password

@@ -129,3 +129,16 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invitee} to {self.team} ({self.status})"
+
+
+class SignInFailureWindow(models.Model):
+    """Failed sign-ins counted for one account or one address (``key``) in one lockout
+    window. Kept in PostgreSQL, not the cache, so a lockout holds while Redis is down."""
+
+    key = models.CharField(max_length=100, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField()
+    ends_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} until {self.ends_at:%Y-%m-%d %H:%M:%S}"

@@ -1,14 +1,22 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
-from accounts.forms import InviteForm, MemberRoleForm, SignInForm, SignupForm, TeamForm
+from accounts.forms import (
+    InviteForm,
+    MemberRoleForm,
+    SignInForm,
+    SignupForm,
+    TeamForm,
+    ThrottledPasswordChangeForm,
+)
 from accounts.models import Membership, Team, User
 from config.http import HtmxHttpRequest
 
@@ -36,7 +44,7 @@ def signup(request: HtmxHttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="accounts.backends.ThrottledModelBackend")
             messages.success(request, f"Welcome to Crit, {user.username}. Create or join a team.")
             return redirect("teams:list")
     return render(
@@ -216,8 +224,27 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
     def form_invalid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
-        response = super().form_invalid(form)
-        if form.throttled_for:
-            response.status_code = 429
-            response["Retry-After"] = str(form.throttled_for)
-        return response
+        return throttled_response(super().form_invalid(form), form)
+
+
+def throttled_response(response: HttpResponse, form) -> HttpResponse:
+    """429 with Retry-After when ``form`` was refused because of a sign-in lockout."""
+    if getattr(form, "throttled_for", 0):
+        response.status_code = 429
+        response["Retry-After"] = str(form.throttled_for)
+    return response
+
+
+class PasswordChangeThrottledView(PasswordChangeView):
+    """Django's password change (other sessions end), its current-password check under the
+    sign-in lockout."""
+
+    form_class = ThrottledPasswordChangeForm
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form) -> HttpResponse:  # type: ignore[override]
+        return throttled_response(super().form_invalid(form), form)

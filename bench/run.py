@@ -39,7 +39,7 @@ alice = User.objects.get(username="alice")
 design = Design.objects.get(title="{DESIGN_TITLE}")
 session = SessionStore()
 session[SESSION_KEY] = str(alice.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[BACKEND_SESSION_KEY] = "accounts.backends.ThrottledModelBackend"
 session[HASH_SESSION_KEY] = alice.get_session_auth_hash()
 session.save()
 client = Client(HTTP_HOST="127.0.0.1")

@@ -38,7 +38,7 @@ if not DEBUG:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_site.CritAdminConfig",  # django.contrib.admin, its sign-in under the lockout
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -131,6 +131,8 @@ else:
     }
 
 AUTH_USER_MODEL = "accounts.User"
+# The only backend: ModelBackend behind the sign-in lockout (accounts/throttle.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "designs:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -1,10 +1,14 @@
 """Repeated failed sign-ins are throttled per account and per address, with a clear message,
-429 and Retry-After, and the lockout ends with its window."""
+429 and Retry-After, and the lockout ends with its window. Every way of checking a password
+shares the one lockout: the sign-in page, the admin's sign-in, the password-change form and
+anything else that calls ``authenticate()``; it holds while the cache is down."""
 
+import logging
 import time
 
 import pytest
-from django.test import Client
+from django.contrib.auth import authenticate
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from tests.factories import UserFactory
@@ -104,7 +108,7 @@ def test_lockout_ends_when_its_window_ends(alice, settings):
     assert _attempt("alice", PASSWORD).status_code == 302
 
 
-def test_with_the_cache_unreachable_sign_in_still_works(alice, monkeypatch):
+def test_lockout_holds_with_the_cache_unreachable(alice, monkeypatch):
     from config import ratelimit
 
     class Down:
@@ -115,5 +119,133 @@ def test_with_the_cache_unreachable_sign_in_still_works(alice, monkeypatch):
             return fail
 
     monkeypatch.setattr(ratelimit, "cache", Down())
-    _fail(5)
-    assert _attempt("alice", PASSWORD).status_code == 302
+    _fail(3)
+    assert _attempt("alice", PASSWORD).status_code == 429
+
+
+def test_lockout_holds_with_redis_unreachable(alice, settings):
+    """The cache pointed at a port where no Redis listens: the counts live in PostgreSQL."""
+    from tests.faults.conftest import free_port
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.DegradingRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    _fail(3)
+    response = _attempt("alice", PASSWORD)
+    assert response.status_code == 429
+    assert "sessionid" not in response.cookies
+
+
+# The admin's sign-in ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+def _admin_attempt(username: str, password: str, address: str = "203.0.113.7"):
+    return Client(REMOTE_ADDR=address).post(
+        "/admin/login/?next=/admin/", {"username": username, "password": password}
+    )
+
+
+def test_admin_sign_in_is_locked_out_after_forty_wrong_passwords_and_logged(staff, caplog):
+    for _ in range(40):
+        assert _admin_attempt("root", "wrong-password").status_code in (200, 429)
+
+    with caplog.at_level(logging.INFO, logger="accounts.throttle"):
+        response = _admin_attempt("root", PASSWORD)
+
+    assert response.status_code == 429
+    assert "sessionid" not in response.cookies
+    assert b"Too many failed sign-ins for this account" in response.content
+    assert any("refused during a lockout" in r.getMessage() for r in caplog.records)
+
+
+def test_the_start_of_a_lockout_is_logged_as_a_warning(staff, caplog):
+    with caplog.at_level(logging.WARNING, logger="accounts.throttle"):
+        for _ in range(3):
+            _admin_attempt("root", "wrong-password")
+    locked = [r for r in caplog.records if "locked out for account" in r.getMessage()]
+    assert len(locked) == 1
+    assert locked[0].levelno == logging.WARNING
+    assert "'root'" in locked[0].getMessage()
+
+
+def test_admin_sign_in_with_the_right_password_below_the_limit_works(staff):
+    _admin_attempt("root", "wrong-password")
+    response = _admin_attempt("root", PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
+def test_admin_failures_lock_the_sign_in_page_too(staff):
+    for _ in range(3):
+        _admin_attempt("root", "wrong-password", address="198.51.100.1")
+    assert _attempt("root", PASSWORD, address="198.51.100.2").status_code == 429
+
+
+def test_sign_in_page_failures_lock_the_admin_too(staff):
+    _fail(3, username="root")
+    assert _admin_attempt("root", PASSWORD, address="198.51.100.2").status_code == 429
+
+
+def test_admin_failures_count_towards_the_address_lockout(staff):
+    for name in ["ann", "ben", "cat", "dan", "eve"]:
+        _admin_attempt(name, "wrong-password", address="203.0.113.9")
+    assert _admin_attempt("root", PASSWORD, address="203.0.113.9").status_code == 429
+
+
+# The password-change form and authenticate() ------------------------------------------------
+
+
+def _change_password(client: Client, old: str):
+    return client.post(
+        reverse("accounts:password_change"),
+        {"old_password": old, "new_password1": "A-new-pass-981", "new_password2": "A-new-pass-981"},
+        REMOTE_ADDR="203.0.113.7",
+    )
+
+
+def test_wrong_current_passwords_on_the_password_change_form_lock_the_account(alice):
+    client = Client()
+    client.force_login(alice)
+    for _ in range(3):
+        assert _change_password(client, "wrong-password").status_code == 200
+
+    response = _change_password(client, PASSWORD)
+
+    assert response.status_code == 429
+    assert b"Too many failed sign-ins for this account" in response.content
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
+    assert _attempt("alice", PASSWORD, address="192.0.2.200").status_code == 429
+
+
+def test_sign_in_failures_lock_the_password_change_form(alice):
+    client = Client()
+    client.force_login(alice)
+    _fail(3)
+    assert _change_password(client, PASSWORD).status_code == 429
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
+
+
+def test_the_password_change_form_with_the_right_password_still_works(alice):
+    client = Client()
+    client.force_login(alice)
+    _change_password(client, "wrong-password")
+    assert _change_password(client, PASSWORD).status_code == 302
+
+
+def test_every_caller_of_authenticate_shares_the_lockout(alice):
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.7")
+    for _ in range(3):
+        assert authenticate(request, username="alice", password="wrong-password") is None
+
+    assert authenticate(request, username="alice", password=PASSWORD) is None
+    assert _attempt("alice", PASSWORD, address="192.0.2.200").status_code == 429

@@ -76,6 +76,16 @@ MATRIX: dict[str, dict[str, str]] = {
         "OPTIONS": "200 302 302 302 302 302",
         "other": "405 302 302 302 302 302",
     },
+    # The admin's sign-in is public. Nobody here is staff: a right password is still refused
+    # (200, the form again) and signed-in people are offered the form to switch accounts.
+    "admin:login": {
+        "GET": "200 200 200 200 200 200",
+        "POST": "200 200 200 200 200 200",
+        "PUT": "200 200 200 200 200 200",
+        "HEAD": "200 200 200 200 200 200",
+        "OPTIONS": "200 200 200 200 200 200",
+        "other": ALWAYS_405,
+    },
     "accounts:logout": {
         "POST": "302 302 302 302 302 302",
         "OPTIONS": "200 200 200 200 200 200",
@@ -238,6 +248,7 @@ PAYLOADS: dict[str, dict] = {
         "POST": {"username": "newbie", "password1": "Fresh-Pass-981", "password2": "Fresh-Pass-981"}
     },
     "accounts:login": {"POST": {"username": "alice", "password": PASSWORD}},
+    "admin:login": {"POST": {"username": "alice", "password": PASSWORD}},
     "accounts:password_change": {
         "POST": {
             "old_password": PASSWORD,
