@@ -1,22 +1,45 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate, password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+)
 
 from accounts import throttle
 from accounts.models import Membership
+from accounts.services import (
+    USERNAME_RULE,
+    USERNAME_RULE_MESSAGE,
+    password_reset_request,
+    username_normalise,
+)
 
 
 class SignupForm(forms.Form):
-    username = forms.RegexField(
-        regex=r"^[\w.-]+\Z",
+    username = forms.CharField(
         max_length=150,
-        help_text="Letters, digits, dots, dashes and underscores.",
-        error_messages={"invalid": "Use only letters, digits, dots, dashes and underscores."},
+        help_text="ASCII letters, digits, dots, dashes and underscores.",
     )
-    email = forms.EmailField(required=False, help_text="Optional; used for notifications.")
+    email = forms.EmailField(
+        required=False,
+        help_text=(
+            "Optional; for notifications and password resets. We mail you a link to confirm "
+            "it: until you do, nobody can find you by it."
+        ),
+    )
     password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
+
+    def clean_username(self) -> str:
+        username = username_normalise(self.cleaned_data["username"])
+        if not USERNAME_RULE.match(username):
+            raise forms.ValidationError(USERNAME_RULE_MESSAGE, code="invalid")
+        return username
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         cleaned = super().clean() or {}
@@ -94,3 +117,11 @@ class ThrottledPasswordChangeForm(_LockoutMessage, PasswordChangeForm):
                 self.error_messages["password_incorrect"], code="password_incorrect"
             )
         return old_password
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset request, its mail queued by ``password_reset_request`` (verified
+    owners first) instead of sent from the request."""
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[override]
+        password_reset_request(email=self.cleaned_data["email"])

@@ -5,9 +5,16 @@ from django.db.models.functions import Lower
 
 
 class User(AbstractUser):
-    """A person who signs in to Crit. Usernames and emails are unique, case-insensitively."""
+    """A person who signs in to Crit. Usernames are unique, case-insensitively. Emails are
+    kept lowercased; a verified address belongs to one account only, while an unverified one
+    may be given by several (it finds nobody until its owner confirms it)."""
 
     email = models.EmailField("email address", blank=True)
+    email_verified = models.BooleanField(
+        "email verified",
+        default=False,
+        help_text="The owner of the address opened the link mailed to it.",
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -15,13 +22,18 @@ class User(AbstractUser):
             models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
             models.UniqueConstraint(
                 Lower("email"),
-                condition=~models.Q(email=""),
-                name="user_email_ci_unique",
+                condition=models.Q(email_verified=True) & ~models.Q(email=""),
+                name="user_verified_email_ci_unique",
             ),
         ]
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args, **kwargs) -> None:
+        # One spelling of every address, so lookups and the unique constraint agree.
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:

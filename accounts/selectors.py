@@ -1,6 +1,12 @@
 """Reads for users and teams that depend on who asks."""
 
+import unicodedata
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
 
 from accounts.models import Invitation, Membership, Team, User
@@ -74,8 +80,52 @@ def team_member_get(*, team: Team, user_id: int) -> Membership:
 
 
 def user_find(identifier: str) -> User | None:
-    identifier = identifier.strip()
+    """The active user going by ``identifier``: a username (any case), or an email address
+    (any case) that its owner has verified. An unverified address finds nobody, so giving
+    someone else's address at sign-up grants nothing."""
+    identifier = unicodedata.normalize("NFKC", identifier).strip()
     user = User.objects.filter(username__iexact=identifier, is_active=True).first()
     if user is None and "@" in identifier:
-        user = User.objects.filter(email__iexact=identifier, is_active=True).first()
+        user = user_by_verified_email(identifier)
+    return user
+
+
+def user_by_verified_email(email: str) -> User | None:
+    """The active user who verified ``email`` (any case), if any. Uses the unique index on
+    the lowercased verified address."""
+    email = email.strip().lower()
+    if not email:
+        return None
+    return (
+        User.objects.alias(email_ci=Lower("email"))
+        .filter(email_ci=email, email_verified=True, is_active=True)
+        .exclude(email="")
+        .first()
+    )
+
+
+_VERIFY_SALT = "accounts.email-verification"
+
+
+def email_verification_token(user: User) -> str:
+    """A signed, timestamped token naming ``user`` and their current address."""
+    return signing.dumps({"u": user.pk, "e": user.email}, salt=_VERIFY_SALT)
+
+
+def user_for_verification_token(token: str) -> User:
+    """The user a verification token names, while it is fresh and the account still has the
+    address it was made for. Raises ValidationError with a message for people otherwise."""
+    try:
+        data = signing.loads(token, salt=_VERIFY_SALT, max_age=settings.CRIT_EMAIL_VERIFY_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise ValidationError(
+            "This link has expired. Sign in and ask for a new one from your account page."
+        ) from exc
+    except signing.BadSignature as exc:
+        raise ValidationError("This link is not valid. Check that you copied all of it.") from exc
+    user = None
+    if isinstance(data, dict) and isinstance(data.get("u"), int):
+        user = User.objects.filter(pk=data["u"], is_active=True).first()
+    if user is None or not user.email or user.email != data.get("e"):
+        raise ValidationError("This link is for an address this account no longer has.")
     return user

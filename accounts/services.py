@@ -1,40 +1,190 @@
 """Writes for users and teams."""
 
 import logging
+import re
+import unicodedata
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.http import Http404
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
+from accounts import tasks
 from accounts.models import Invitation, Membership, Team, User
-from accounts.selectors import user_find
+from accounts.selectors import (
+    email_verification_token,
+    user_by_verified_email,
+    user_find,
+    user_for_verification_token,
+)
 from config.ratelimit import wait_words, window_hit
 
 logger = logging.getLogger(__name__)
 
 # What an inviter is told, whoever the name or address belongs to (or none).
 INVITATION_SENT = "If that person has an account, they have been invited."
+USERNAME_RULE = re.compile(r"^[A-Za-z0-9._-]+\Z")
+USERNAME_RULE_MESSAGE = (
+    "Use only ASCII letters (a-z, A-Z), digits, dots, dashes and underscores: no accents or "
+    "letters from other alphabets, so no name can pass for another."
+)
+
+
+def username_normalise(username: str) -> str:
+    """NFKC form, trimmed: full-width and other compatibility forms become plain letters."""
+    return unicodedata.normalize("NFKC", username).strip()
 
 
 @transaction.atomic
-def user_create(*, username: str, email: str = "", password: str) -> User:
-    """Create a user with a hashed password. Raises ValidationError if name or email is taken."""
-    username = username.strip()
-    email = email.strip()
+def user_create(
+    *, username: str, email: str = "", password: str, email_verified: bool = False
+) -> User:
+    """Create a user with a hashed password. The username is NFKC-normalised and must be
+    ASCII letters, digits, dots, dashes and underscores (no look-alikes); the email is stored
+    lowercased and starts unverified unless ``email_verified``. An email already given by
+    another account is accepted (only a verified address is unique), so creating an account
+    says nothing about whether an address is known. Raises ValidationError if the username
+    breaks the rule or is taken."""
+    username = username_normalise(username)
+    if not USERNAME_RULE.match(username):
+        raise ValidationError({"username": USERNAME_RULE_MESSAGE})
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": "That username is taken."})
-    if email and User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "An account with that email already exists."})
-    user = User(username=username, email=email)
+    user = User(username=username, email=email.strip().lower(), email_verified=email_verified)
     user.set_password(password)
     user.full_clean(exclude=["password"])
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise ValidationError({"username": "That username is taken."}) from exc
     return user
+
+
+@transaction.atomic
+def user_signup(*, username: str, email: str = "", password: str) -> User:
+    """Create an account from the sign-up form and mail its address (after commit): a link
+    to confirm it, or, when another account has already confirmed that address, a note to
+    that address that someone tried to sign up with it. Either way the account is created
+    and the answer is the same, so sign-up tells nobody whether an address is known."""
+    user = user_create(username=username, email=email, password=password)
+    if user.email:
+        owner = user_by_verified_email(user.email)
+        if owner is not None:
+            transaction.on_commit(partial(tasks.signup_attempt_mail.delay, owner.pk))
+        else:
+            transaction.on_commit(partial(tasks.email_verification_mail.delay, user.pk))
+    return user
+
+
+def _mail(*, user: User, subject: str, template: str, context: dict) -> None:
+    body = render_to_string(template, {"user": user, "site_url": _site_url(), **context})
+    send_mail(subject=subject, message=body, from_email=None, recipient_list=[user.email])
+
+
+def _site_url() -> str:
+    return settings.SITE_URL.rstrip("/")
+
+
+def email_verification_mail_send(*, user: User) -> bool:
+    """Mail ``user`` a signed link (valid ``CRIT_EMAIL_VERIFY_MAX_AGE`` seconds) that
+    confirms their address. Sends nothing (False) without an address or once it is
+    verified."""
+    if not user.email or user.email_verified or not user.is_active:
+        return False
+    token = email_verification_token(user)
+    _mail(
+        user=user,
+        subject="[Crit] Confirm your email address",
+        template="accounts/email/verify.txt",
+        context={
+            "link": _site_url() + reverse("accounts:email_verify", args=[token]),
+            "days": max(1, settings.CRIT_EMAIL_VERIFY_MAX_AGE // 86400),
+        },
+    )
+    return True
+
+
+def signup_attempt_mail_send(*, owner: User) -> None:
+    """Tell the owner of a verified address that someone signed up with it."""
+    _mail(
+        user=owner,
+        subject="[Crit] Someone tried to sign up with your email address",
+        template="accounts/email/signup_attempt.txt",
+        context={
+            "sign_in": _site_url() + reverse("accounts:login"),
+            "reset": _site_url() + reverse("accounts:password_reset"),
+        },
+    )
+
+
+@transaction.atomic
+def user_email_verify(*, token: str) -> User:
+    """Mark the address in ``token`` verified for its account. Idempotent. Raises
+    ValidationError when the link is forged, expired, for an address the account no longer
+    has, or when another account has confirmed that address first."""
+    user = user_for_verification_token(token)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.email_verified:
+        return user
+    if user_by_verified_email(user.email) is not None:
+        raise ValidationError("Another account has already confirmed this address.")
+    user.email_verified = True
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email_verified"])
+    except IntegrityError as exc:
+        raise ValidationError("Another account has already confirmed this address.") from exc
+    return user
+
+
+def password_reset_users(email: str) -> list[User]:
+    """Who a password reset for ``email`` is mailed to: the account that verified the
+    address, else the active accounts that gave it unverified (the mail itself proves the
+    mailbox). Accounts without a usable password are left out."""
+    owner = user_by_verified_email(email)
+    if owner is not None:
+        users = [owner]
+    else:
+        users = list(
+            User.objects.alias(email_ci=Lower("email")).filter(
+                email_ci=email.strip().lower(), is_active=True
+            )
+        )
+    return [user for user in users if user.email and user.has_usable_password()]
+
+
+def password_reset_mail_send(*, user: User) -> None:
+    """Mail ``user`` a one-time link to set a new password (Django's token generator: it
+    stops working once the password changes or after PASSWORD_RESET_TIMEOUT)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    _mail(
+        user=user,
+        subject="[Crit] Set a new password",
+        template="accounts/email/password_reset.txt",
+        context={
+            "link": _site_url() + reverse("accounts:password_reset_confirm", args=[uid, token]),
+            "hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
+        },
+    )
+
+
+def password_reset_request(*, email: str) -> None:
+    """Queue a reset mail (after commit) for each account ``password_reset_users`` names.
+    Nothing is sent from the request, so the answer is the same whether or not anyone
+    holds the address."""
+    for user in password_reset_users(email):
+        transaction.on_commit(partial(tasks.password_reset_mail.delay, user.pk))
 
 
 @transaction.atomic

@@ -14,6 +14,26 @@ urlpatterns = [
         views.PasswordChangeThrottledView.as_view(),
         name="password_change",
     ),
+    path("email/", views.email_status, name="email"),
+    path("email/verify/<str:token>/", views.email_verify, name="email_verify"),
+    path("password/reset/", views.PasswordResetRequestView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmThrottledView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="accounts/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
     path(
         "password/done/",
         auth_views.PasswordChangeDoneView.as_view(

@@ -1,17 +1,25 @@
+import hashlib
+from functools import partial
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import selectors, services
+from accounts import selectors, services, tasks, throttle
 from accounts.forms import (
     InviteForm,
     MemberRoleForm,
+    PasswordResetRequestForm,
     SignInForm,
     SignupForm,
     TeamForm,
@@ -19,6 +27,7 @@ from accounts.forms import (
 )
 from accounts.models import Membership, Team, User
 from config.http import HtmxHttpRequest
+from config.ratelimit import wait_words, window_hit
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -29,14 +38,45 @@ def _apply_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def _limit_wait(key: str, *, limit: int, window: int) -> int:
+    """Count one hit on ``key``; the seconds to wait if it went over ``limit`` (0 = no
+    limit), else 0."""
+    if not limit:
+        return 0
+    hit = window_hit(key, window=window)
+    return hit.retry_after if hit.count > limit else 0
+
+
+def _too_many(request, template: str, form, wait: int, what: str) -> HttpResponse:
+    form.add_error(None, f"Too many {what}. Try again in {wait_words(wait)}.")
+    response = render(request, template, {"form": form}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HtmxHttpRequest) -> HttpResponse:
+    """Sign-up answers the same whether or not the email is known to Crit: the account is
+    created, signed in and sent on, and the address gets a mail (a link to confirm it, or a
+    note that someone tried to sign up with it)."""
     if request.user.is_authenticated:
         return redirect("designs:dashboard")
     form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        address = throttle.client_address(request)
+        wait = _limit_wait(
+            f"signup:addr:{address}", limit=settings.CRIT_SIGNUPS_PER_ADDRESS, window=3600
+        )
+        if not wait and form.is_valid() and form.cleaned_data["email"]:
+            digest = hashlib.sha256(form.cleaned_data["email"].encode()).hexdigest()[:32]
+            wait = _limit_wait(
+                f"signup:email:{digest}", limit=settings.CRIT_SIGNUPS_PER_EMAIL, window=3600
+            )
+        if wait:
+            return _too_many(request, "accounts/signup.html", form, wait, "sign-ups")
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.user_create(
+            user = services.user_signup(
                 username=form.cleaned_data["username"],
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
@@ -46,10 +86,100 @@ def signup(request: HtmxHttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="accounts.backends.ThrottledModelBackend")
             messages.success(request, f"Welcome to Crit, {user.username}. Create or join a team.")
+            if user.email:
+                messages.info(
+                    request,
+                    f"We sent a link to {user.email}: open it to confirm your address. "
+                    "Until then nobody can find you by it.",
+                )
             return redirect("teams:list")
     return render(
         request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_status(request: HtmxHttpRequest) -> HttpResponse:
+    """Whether the signed-in user's address is verified; POST mails a new link."""
+    user = request.user
+    if request.method == "POST":
+        wait = _limit_wait(
+            f"verify-mail:user:{user.pk}",
+            limit=settings.CRIT_VERIFICATION_MAILS_PER_HOUR,
+            window=3600,
+        )
+        if wait:
+            messages.error(
+                request, f"Too many confirmation mails sent. Try again in {wait_words(wait)}."
+            )
+            response = render(request, "accounts/email_status.html", status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        if user.email and not user.email_verified:
+            transaction.on_commit(partial(tasks.email_verification_mail.delay, user.pk))
+            messages.success(request, f"We sent a new link to {user.email}.")
+        return redirect("accounts:email")
+    return render(request, "accounts/email_status.html")
+
+
+@require_http_methods(["GET", "POST"])
+def email_verify(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """The link mailed to an address: GET shows whose address it confirms (no change on
+    GET), POST confirms it."""
+    try:
+        if request.method == "POST":
+            user = services.user_email_verify(token=token)
+        else:
+            user = selectors.user_for_verification_token(token)
+    except ValidationError as exc:
+        return render(
+            request, "accounts/email_verify.html", {"error": " ".join(exc.messages)}, status=400
+        )
+    if request.method == "POST":
+        messages.success(request, f"Thank you: {user.email} is confirmed.")
+        return redirect("designs:dashboard" if request.user.is_authenticated else "accounts:login")
+    return render(request, "accounts/email_verify.html", {"verify_user": user})
+
+
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    """Ask for a reset link. The same page and message whether or not the address is known;
+    limited per network address and per email address asked for."""
+
+    form_class = PasswordResetRequestForm
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form) -> HttpResponse:  # type: ignore[override]
+        address = throttle.client_address(self.request)
+        email = form.cleaned_data["email"].strip().lower()
+        digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+        wait = _limit_wait(
+            f"reset:addr:{address}", limit=settings.CRIT_RESETS_PER_ADDRESS, window=3600
+        ) or _limit_wait(f"reset:email:{digest}", limit=settings.CRIT_RESETS_PER_EMAIL, window=3600)
+        if wait:
+            return _too_many(self.request, self.template_name, form, wait, "reset requests")
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmThrottledView(auth_views.PasswordResetConfirmView):
+    """Set a new password from a reset link; it also lifts the account's sign-in lockout
+    (whoever holds the mailbox is the owner)."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    http_method_names = ["get", "post", "head", "options"]
+
+    def dispatch(self, request, *args, **kwargs) -> HttpResponseBase:
+        # Django's view shows an invalid link's page for any method; answer the others 405.
+        if request.method.lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        throttle.signin_succeeded(username=form.user.get_username())
+        return response
 
 
 @login_required

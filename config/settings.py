@@ -253,6 +253,16 @@ CRIT_API_WRITES_PER_MINUTE = env.int("CRIT_API_WRITES_PER_MINUTE", default=120)
 CRIT_SIGNIN_FAILURES_PER_ACCOUNT = env.int("CRIT_SIGNIN_FAILURES_PER_ACCOUNT", default=5)
 CRIT_SIGNIN_FAILURES_PER_ADDRESS = env.int("CRIT_SIGNIN_FAILURES_PER_ADDRESS", default=30)
 CRIT_SIGNIN_LOCKOUT_SECONDS = env.int("CRIT_SIGNIN_LOCKOUT_SECONDS", default=15 * 60)
+# Sign-ups an hour from one address and with one email address; password reset requests an
+# hour from one address and for one email address; confirmation mails an hour per person.
+CRIT_SIGNUPS_PER_ADDRESS = env.int("CRIT_SIGNUPS_PER_ADDRESS", default=10)
+CRIT_SIGNUPS_PER_EMAIL = env.int("CRIT_SIGNUPS_PER_EMAIL", default=3)
+CRIT_RESETS_PER_ADDRESS = env.int("CRIT_RESETS_PER_ADDRESS", default=10)
+CRIT_RESETS_PER_EMAIL = env.int("CRIT_RESETS_PER_EMAIL", default=3)
+CRIT_VERIFICATION_MAILS_PER_HOUR = env.int("CRIT_VERIFICATION_MAILS_PER_HOUR", default=5)
+# Links that confirm an email address work this long; reset links PASSWORD_RESET_TIMEOUT.
+CRIT_EMAIL_VERIFY_MAX_AGE = env.int("CRIT_EMAIL_VERIFY_MAX_AGE", default=3 * 24 * 60 * 60)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 # Comments (and replies) one person may post a minute, new exports an hour; 0 is no limit.
 CRIT_COMMENTS_PER_MINUTE = env.int("CRIT_COMMENTS_PER_MINUTE", default=60)
 CRIT_EXPORTS_PER_HOUR = env.int("CRIT_EXPORTS_PER_HOUR", default=120)

@@ -17,6 +17,9 @@ class UserFactory(DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    # Verified, as most tests want a person findable by address; tests of the unverified
+    # case say email_verified=False.
+    email_verified = True
     password = factory.django.Password("pw-for-tests-1")
 
 

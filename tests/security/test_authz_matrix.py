@@ -16,6 +16,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.selectors import email_verification_token
 from tests.security.authz import (
     PASSWORD,
     ROLES,
@@ -104,6 +105,47 @@ MATRIX: dict[str, dict[str, str]] = {
         "HEAD": SIGNED_IN_ANY,
         "OPTIONS": SIGNED_IN_ANY,
         "other": LOGIN_THEN_405,
+    },
+    # Email confirmation: the status page is the signed-in person's own; the mailed link is
+    # public (it names its account, whoever opens it), GET shows it, POST confirms.
+    "accounts:email": {
+        "GET": SIGNED_IN_ANY,
+        "POST": "302 302 302 302 302 302",
+        "other": LOGIN_THEN_405,
+    },
+    "accounts:email_verify": {
+        "GET": "200 200 200 200 200 200",
+        "POST": "302 302 302 302 302 302",
+        "other": ALWAYS_405,
+    },
+    # Password reset by mail: public pages, signed in or not.
+    "accounts:password_reset": {
+        "GET": "200 200 200 200 200 200",
+        "POST": "302 302 302 302 302 302",
+        "PUT": "200 200 200 200 200 200",
+        "HEAD": "200 200 200 200 200 200",
+        "OPTIONS": "200 200 200 200 200 200",
+        "other": ALWAYS_405,
+    },
+    "accounts:password_reset_done": {
+        "GET": "200 200 200 200 200 200",
+        "HEAD": "200 200 200 200 200 200",
+        "OPTIONS": "200 200 200 200 200 200",
+        "other": ALWAYS_405,
+    },
+    # With a link that is not (or no longer) valid: the page says so.
+    "accounts:password_reset_confirm": {
+        "GET": "200 200 200 200 200 200",
+        "POST": "200 200 200 200 200 200",
+        "HEAD": "200 200 200 200 200 200",
+        "OPTIONS": "200 200 200 200 200 200",
+        "other": ALWAYS_405,
+    },
+    "accounts:password_reset_complete": {
+        "GET": "200 200 200 200 200 200",
+        "HEAD": "200 200 200 200 200 200",
+        "OPTIONS": "200 200 200 200 200 200",
+        "other": ALWAYS_405,
     },
     # Teams: members see their team; only owners invite people and set roles; a member may
     # leave. An invitation (the outsider's, here) is seen and answered by its invitee alone.
@@ -249,6 +291,10 @@ PAYLOADS: dict[str, dict] = {
     },
     "accounts:login": {"POST": {"username": "alice", "password": PASSWORD}},
     "admin:login": {"POST": {"username": "alice", "password": PASSWORD}},
+    "accounts:password_reset": {"POST": {"email": "alice@example.com"}},
+    "accounts:password_reset_confirm": {
+        "POST": {"new_password1": "Fresh-Pass-981", "new_password2": "Fresh-Pass-981"}
+    },
     "accounts:password_change": {
         "POST": {
             "old_password": PASSWORD,
@@ -304,7 +350,13 @@ def _payload(world: World, name: str, method: str):
 
 
 # The objects a pattern's URL points at, where the world's usual one does not fit.
-KWARGS = {"reviews:thread_resolve": lambda w: {"comment_id": w.discussion.pk}}
+KWARGS = {
+    "reviews:thread_resolve": lambda w: {"comment_id": w.discussion.pk},
+    "accounts:email_verify": lambda w: {
+        "token": email_verification_token(w.users["outsider"]),
+    },
+    "accounts:password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "not-a-token"},
+}
 
 
 def _path(name: str, route: str, world: World) -> str:
@@ -322,6 +374,10 @@ def _row(statuses) -> str:
 @pytest.fixture
 def world(django_capture_on_commit_callbacks, settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Every row posts the same sign-up and reset forms many times; their limits have tests of
+    # their own (tests/accounts/test_identity.py, test_password_reset.py).
+    settings.CRIT_SIGNUPS_PER_ADDRESS = settings.CRIT_SIGNUPS_PER_EMAIL = 0
+    settings.CRIT_RESETS_PER_ADDRESS = settings.CRIT_RESETS_PER_EMAIL = 0
     settings.MEDIA_ROOT = tmp_path / "media"
     # WhiteNoise scans STATIC_ROOT whenever a client starts; these requests need no files.
     settings.STATIC_ROOT = tmp_path / "static"

@@ -93,7 +93,9 @@ class Command(BaseCommand):
     def _user(self, username: str, email: str) -> User:
         user = User.objects.filter(username__iexact=username).first()
         if user is None:
-            user = account_services.user_create(username=username, email=email, password=PASSWORD)
+            user = account_services.user_create(
+                username=username, email=email, password=PASSWORD, email_verified=True
+            )
             self.stdout.write(f"Created user {username}.")
         elif not user.check_password(PASSWORD):
             account_services.user_password_set(user=user, password=PASSWORD)
