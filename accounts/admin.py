@@ -3,7 +3,17 @@ from django.contrib.auth.admin import UserAdmin
 
 from accounts.models import Invitation, Membership, Team, User
 
-admin.site.register(User, UserAdmin)
+
+@admin.register(User)
+class CritUserAdmin(UserAdmin):
+    """Django's user admin, with whether the address is confirmed."""
+
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),  # type: ignore[misc]
+        ("Email", {"fields": ("email_verified",)}),
+    )
+    list_display = ("username", "email", "email_verified", "first_name", "last_name", "is_staff")
+    list_filter = ("is_staff", "is_superuser", "is_active", "email_verified", "groups")
 
 
 class MembershipInline(admin.TabularInline):
