@@ -114,6 +114,15 @@ def email_verification_mail_send(*, user: User) -> bool:
     return True
 
 
+def email_verification_request(*, user: User) -> bool:
+    """Queue a new confirmation link for ``user`` (after commit). False, and nothing queued,
+    without an address or once it is verified."""
+    if not user.email or user.email_verified:
+        return False
+    transaction.on_commit(partial(tasks.email_verification_mail.delay, user.pk))
+    return True
+
+
 def signup_attempt_mail_send(*, owner: User) -> None:
     """Tell the owner of a verified address that someone signed up with it."""
     _mail(

@@ -1,5 +1,4 @@
 import hashlib
-from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,14 +7,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import selectors, services, tasks, throttle
+from accounts import selectors, services, throttle
 from accounts.forms import (
     InviteForm,
     MemberRoleForm,
@@ -116,8 +114,7 @@ def email_status(request: HtmxHttpRequest) -> HttpResponse:
             response = render(request, "accounts/email_status.html", status=429)
             response["Retry-After"] = str(wait)
             return response
-        if user.email and not user.email_verified:
-            transaction.on_commit(partial(tasks.email_verification_mail.delay, user.pk))
+        if services.email_verification_request(user=user):
             messages.success(request, f"We sent a new link to {user.email}.")
         return redirect("accounts:email")
     return render(request, "accounts/email_status.html")
