@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import selectors, services
-from accounts.models import Membership, User
+from accounts.models import Invitation, Membership, User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,13 +55,19 @@ def test_a_verified_email_finds_its_owner_in_any_case():
     assert selectors.user_find("JANE.Doe@Example.com ") == jane
 
 
-def test_someone_elses_address_given_at_sign_up_grants_no_team_membership(alice, team):
-    services.user_create(username="mallory2", email="jane.doe@example.com", password=PASSWORD)
-    from django.core.exceptions import ValidationError
+def test_someone_elses_address_given_at_sign_up_gets_no_team_invitation(alice, team):
+    mallory2 = services.user_create(
+        username="mallory2", email="jane.doe@example.com", password=PASSWORD
+    )
+    services.team_invite(team=team, identifier="jane.doe@example.com", invited_by=alice)
+    assert not Invitation.objects.filter(team=team, invitee=mallory2).exists()
+    assert not Membership.objects.filter(team=team, user=mallory2).exists()
 
-    with pytest.raises(ValidationError):
-        services.team_member_add(team=team, identifier="jane.doe@example.com", added_by=alice)
-    assert not Membership.objects.filter(team=team, user__username="mallory2").exists()
+
+def test_a_verified_address_gets_its_owner_invited(alice, team):
+    jane = UserFactory(username="jane", email="jane.doe@example.com", email_verified=True)
+    services.team_invite(team=team, identifier="Jane.Doe@example.com", invited_by=alice)
+    assert Invitation.objects.filter(team=team, invitee=jane).exists()
 
 
 def test_someone_elses_address_given_at_sign_up_cannot_be_asked_for_a_review(client, design):
