@@ -261,6 +261,8 @@ CRIT_REVIEW_REQUESTS_PER_MINUTE = env.int("CRIT_REVIEW_REQUESTS_PER_MINUTE", def
 CRIT_EMAILS_PER_HOUR = env.int("CRIT_EMAILS_PER_HOUR", default=30)
 # Team invitations one person may send an hour (each attempt counts, whoever it names).
 CRIT_INVITATIONS_PER_HOUR = env.int("CRIT_INVITATIONS_PER_HOUR", default=30)
+# Markdown previews (of text not saved) one person may ask for a minute; 0 is no limit.
+CRIT_PREVIEWS_PER_MINUTE = env.int("CRIT_PREVIEWS_PER_MINUTE", default=60)
 # A running export whose heartbeat is older than this belongs to a worker that died: the
 # task's hard time limit (180 s) plus a margin.
 CRIT_EXPORT_STALE_SECONDS = env.int("CRIT_EXPORT_STALE_SECONDS", default=240)

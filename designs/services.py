@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Membership, Team, User
+from config.ratelimit import wait_words, window_hit
 from designs.checklists import install_default_template
 from designs.markdown import render_markdown
 from designs.models import Design, DesignReader, Revision, Section, Template, TemplateSection
@@ -26,6 +27,30 @@ class SectionConflict(Exception):
             f"Section “{current.title}” was saved by someone else (now version {current.version})."
         )
         self.current = current
+
+
+class PreviewRateLimited(Exception):
+    """Over the preview limit; ``retry_after`` says in how many seconds to try again."""
+
+    def __init__(self, *, limit: int, retry_after: int):
+        super().__init__(
+            f"You are previewing very fast: at most {limit} previews a minute. "
+            f"Try again in {wait_words(retry_after)}."
+        )
+        self.retry_after = retry_after
+
+
+def preview_allowance_take(*, user: User) -> None:
+    """Count one Markdown preview by ``user``; PreviewRateLimited once over
+    CRIT_PREVIEWS_PER_MINUTE (0 turns the limit off). A preview renders text that is not
+    saved, so nothing remembers it: the limit bounds what one person can make the server
+    render."""
+    limit = settings.CRIT_PREVIEWS_PER_MINUTE
+    if not limit:
+        return
+    window = window_hit(f"previews:{user.pk}", window=60)
+    if window.count > limit:
+        raise PreviewRateLimited(limit=limit, retry_after=window.retry_after)
 
 
 @dataclass(frozen=True)

@@ -266,6 +266,15 @@ def section_edit(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResp
         )
     data = form.cleaned_data
     if "preview" in request.POST:
+        try:
+            services.preview_allowance_take(user=request.user)
+        except services.PreviewRateLimited as exc:
+            form.add_error("body", str(exc))
+            response = _section_response(
+                request, access, section, partial="section-editor", form=form, status=429
+            )
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         return _section_response(
             request,
             access,
@@ -327,6 +336,12 @@ def section_preview(request: HtmxHttpRequest, design_id: int, key: str) -> HttpR
     if not form.is_valid() and "body" in form.errors:
         message = format_html('<p class="error">{}</p>', form.errors["body"][0])
         return HttpResponse(message, status=400)
+    try:
+        services.preview_allowance_take(user=request.user)
+    except services.PreviewRateLimited as exc:
+        response = HttpResponse(format_html('<p class="error">{}</p>', str(exc)), status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     return render(
         request,
         f"{PAGE_TEMPLATE}#section-preview",
