@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
 from api.v1.errors import PayloadTooLarge
+from designs.models import SUMMARY_MAX_CHARS
 
 # Ids are 64-bit in the database; a larger number can only be "no such row".
 MAX_ID = 2**63 - 1
@@ -192,7 +193,11 @@ class DesignIn(Schema):
         description="At most 200 characters (413 above).",
         json_schema_extra={"maxLength": 200},
     )
-    summary: Line = Field("", description="At most 2,000 characters.")
+    summary: Line = Field(
+        "",
+        description=f"At most {SUMMARY_MAX_CHARS:,} characters (413 above).",
+        json_schema_extra={"maxLength": SUMMARY_MAX_CHARS},
+    )
     template_id: int | None = Field(
         None, ge=1, le=MAX_ID, description="Defaults to the default checklist."
     )
