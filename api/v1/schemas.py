@@ -9,10 +9,10 @@ from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
 from api.v1.errors import PayloadTooLarge
+from config.converters import MAX_ID
 from designs.models import SUMMARY_MAX_CHARS
 
 # Ids are 64-bit in the database; a larger number can only be "no such row".
-MAX_ID = 2**63 - 1
 MAX_VERSION = 2**31 - 1
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 

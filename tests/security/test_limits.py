@@ -147,11 +147,11 @@ def test_new_exports_past_the_limit_an_hour_are_refused_with_a_message(
     assert export(designs[0]).status_code == 200  # the same export again is free
 
 
-def test_a_request_body_over_the_upload_limit_is_a_400_not_a_500(client, alice, section):
+def test_a_request_body_over_the_upload_limit_is_a_413_not_a_500(client, alice, section):
     client.force_login(alice)
     response = _edit(client, section, "x" * 1_100_000)
-    assert response.status_code == 400
-    assert "too large" in response.content.decode()
+    assert response.status_code == 413
+    assert "at most 1,000,000 bytes" in response.content.decode()
     section.refresh_from_db()
     assert section.version == 0
 
