@@ -50,6 +50,7 @@ CASES = {
     + "x\n" * 99_000,
     "400 tables of 500 cells": ("|" + "h|" * 10 + "\n|" + "-|" * 10 + "\n" + "x\n" * 49 + "\n")
     * 400,
+    "2,400 small tables (6 cells)": "|a|b|\n|-|-|\n|1|2|\n|3|4|\n\n" * 2_400,
     "100,000 short lines": "x\n" * 100_000,
     "50,000 emphasis openers": "*a " * 50_000,
     "nested brackets": "[" * 50_000 + "x" + "]" * 50_000,

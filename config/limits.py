@@ -72,7 +72,7 @@ class BodyLimit:
     """ASGI wrapper: a request body past DATA_UPLOAD_MAX_MEMORY_SIZE, announced or streamed,
     is answered 413 without being read further; a body within it is handed on unchanged."""
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+    def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -18,6 +18,10 @@ hundred columns makes every following line a row of a hundred cells. A text's ta
 hold at most MAX_TABLE_CELLS cells in all; a table past that is shown as written, in a
 preformatted block with a notice. A scan of the lines bounds the cells from above; a text
 whose bound passes the limit is rendered whole, so the parser counts its tables in order.
+
+Lines that run on without a blank line between them cost the parser most per character (a
+paragraph of 100,000 one-letter lines takes seconds); a text with more than
+MAX_JOINED_LINES of them is shown as written, with a notice.
 """
 
 import html
@@ -73,6 +77,14 @@ MAX_TABLE_CELLS = 5_000
 TABLE_TOO_LARGE = (
     "<p><em>This table is too large to lay out (the tables of a text may hold "
     f"{MAX_TABLE_CELLS:,} cells in all); it is shown as written.</em></p>\n"
+)
+
+# Lines that follow a non-blank line. A real text of 200 KB has far fewer (its lines are
+# longer); this many cost the parser about a quarter of a second.
+MAX_JOINED_LINES = 10_000
+TOO_MANY_LINES = (
+    "<p><em>This text has too many lines without a blank line between them to lay out; "
+    "it is shown as written.</em></p>\n"
 )
 
 _formatter = HtmlFormatter(nowrap=True, classprefix="hl-")
@@ -162,6 +174,16 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _DELIMITER_ROW = re.compile(r"[-:|\s]*-[-:|\s]*")
 
 
+def _joined_lines(text: str) -> int:
+    """How many lines follow a line that is not blank."""
+    joined, previous = 0, False
+    for line in _LINE_BREAK.split(text):
+        current = bool(line.strip())
+        joined += previous and current
+        previous = current
+    return joined
+
+
 def _table_cells_bound(text: str) -> int:
     """At least as many cells as the text's tables hold, found without parsing: for each
     line that may be a table's delimiter row under a line with a pipe, its columns (runs
@@ -238,6 +260,8 @@ def render_markdown(text: str) -> str:
     """Render Markdown to sanitised HTML. Pure: same text, same HTML."""
     if not text.strip():
         return ""
+    if _joined_lines(text) > MAX_JOINED_LINES:
+        return TOO_MANY_LINES + f"<pre><code>{html.escape(text, quote=False)}</code></pre>\n"
     if _table_cells_bound(text) > MAX_TABLE_CELLS:
         return _render(text)  # the tables are counted in order, across the whole text
     chunks = _chunks(text)

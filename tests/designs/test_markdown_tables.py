@@ -1,10 +1,17 @@
-"""Tables are bounded: the tables of one text hold at most MAX_TABLE_CELLS cells, and a
-table past that is shown as written, with a notice, instead of being laid out."""
+"""Markdown's costliest constructs are bounded: the tables of one text hold at most
+MAX_TABLE_CELLS cells, and a table past that is shown as written, with a notice, instead of
+being laid out; a text of more than MAX_JOINED_LINES run-on lines is shown as written."""
 
 import re
 
 from designs import markdown
-from designs.markdown import MAX_TABLE_CELLS, TABLE_TOO_LARGE, render_markdown
+from designs.markdown import (
+    MAX_JOINED_LINES,
+    MAX_TABLE_CELLS,
+    TABLE_TOO_LARGE,
+    TOO_MANY_LINES,
+    render_markdown,
+)
 
 
 def _table(columns: int, rows: int, cell: str = "c") -> str:
@@ -88,3 +95,21 @@ def test_the_line_scan_bounds_the_cells_the_parser_finds():
 def test_pieces_and_the_whole_text_render_tables_alike():
     text = "\n".join(f"Part {n}.\n\n" + _table(5, 20) for n in range(10))
     assert render_markdown(text) == markdown._render(text)
+
+
+def test_a_text_of_too_many_run_on_lines_is_shown_as_written():
+    out = render_markdown("x <b>\n" * (MAX_JOINED_LINES + 2))
+    assert out.startswith(TOO_MANY_LINES)
+    assert out.count("x &lt;b&gt;\n") == MAX_JOINED_LINES + 2
+    assert "<p>x" not in out
+
+
+def test_run_on_lines_up_to_the_limit_are_laid_out():
+    out = render_markdown("x\n" * (MAX_JOINED_LINES + 1))
+    assert out.startswith("<p>x")
+    assert TOO_MANY_LINES not in out
+
+
+def test_lines_between_blank_lines_do_not_count_towards_the_limit():
+    out = render_markdown("x\n\n" * (MAX_JOINED_LINES + 10))
+    assert out.count("<p>x</p>") == MAX_JOINED_LINES + 10
