@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from config.mail import header_text
 from config.ratelimit import window_hit, window_peek
 from designs.selectors import design_reader_ids, readable_design_ids
-from config.mail import header_text
 from reviews.models import (
     Notification,
     NotificationSettings,
