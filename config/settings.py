@@ -64,6 +64,8 @@ CRIT_METRICS_ALLOW = env.list("CRIT_METRICS_ALLOW", default=[])
 MIDDLEWARE = [
     "config.request_id.RequestIdMiddleware",
     *(["config.metrics.MetricsMiddleware"] if CRIT_METRICS else []),
+    # Before anything reads the body: refuses oversized bodies and floods of fields.
+    "config.limits.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -273,10 +275,18 @@ CRIT_REVIEW_REQUESTS_PER_MINUTE = env.int("CRIT_REVIEW_REQUESTS_PER_MINUTE", def
 CRIT_EMAILS_PER_HOUR = env.int("CRIT_EMAILS_PER_HOUR", default=30)
 # Team invitations one person may send an hour (each attempt counts, whoever it names).
 CRIT_INVITATIONS_PER_HOUR = env.int("CRIT_INVITATIONS_PER_HOUR", default=30)
+# Markdown previews (of text not saved) one person may ask for a minute; 0 is no limit.
+CRIT_PREVIEWS_PER_MINUTE = env.int("CRIT_PREVIEWS_PER_MINUTE", default=60)
 # A running export whose heartbeat is older than this belongs to a worker that died: the
 # task's hard time limit (180 s) plus a margin.
 CRIT_EXPORT_STALE_SECONDS = env.int("CRIT_EXPORT_STALE_SECONDS", default=240)
+# One limit on a request's body, files included (Crit takes no uploads): a larger
+# Content-Length is refused with 413 before the body is read (config.limits), and a body
+# streamed without one is cut off there under ASGI.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 # Plain lines while developing, one JSON object per line in production (LOG_FORMAT overrides).
 LOGGING = {

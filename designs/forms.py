@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 
-from designs.models import Section
+from designs.models import SUMMARY_MAX_CHARS, Section
 
 
 class DesignCreateForm(forms.Form):
@@ -11,7 +11,7 @@ class DesignCreateForm(forms.Form):
     summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        max_length=2000,
+        max_length=SUMMARY_MAX_CHARS,
         help_text="One or two sentences: what is being designed and why.",
     )
 
@@ -27,7 +27,9 @@ class DesignCreateForm(forms.Form):
 
 class DesignEditForm(forms.Form):
     title = forms.CharField(max_length=200)
-    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=SUMMARY_MAX_CHARS
+    )
 
 
 class SectionForm(forms.Form):

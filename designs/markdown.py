@@ -12,15 +12,29 @@ cuts the text where a new top-level block certainly starts (``_chunks``); a piec
 too long to remember is cut again into top-level blocks by the parser's block pass
 (``_blocks``), and a text the scan cannot judge goes to the block pass whole. A text with
 link reference definitions, which reach across blocks, is rendered whole.
+
+Tables are the one construct whose work grows with what is not written: a header of a
+hundred columns makes every following line a row of a hundred cells. A text's tables may
+hold at most MAX_TABLE_CELLS cells in all; a table past that is shown as written, in a
+preformatted block with a notice. A scan of the lines bounds the cells from above; a text
+whose bound passes the limit is rendered whole, so the parser counts its tables in order.
+
+Lines that run on without a blank line between them cost the parser most per character (a
+paragraph of 100,000 one-letter lines takes seconds); a text with more than
+MAX_JOINED_LINES of them is shown as written, with a notice.
 """
 
 import html
 import itertools
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import mdTrim
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.table import MAX_AUTOCOMPLETED_CELLS, escapedSplit, getLine, table
 from markdown_it.rules_core import StateCore, normalize
 from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
@@ -57,6 +71,22 @@ TOO_DEEP = (
     "it is shown as written.</em></p>\n"
 )
 
+# Cells (header included, rows padded to the header's width) a text's tables may hold in all;
+# keeps the worst text at the size limit under a second (bench/markdown_pathological.py).
+MAX_TABLE_CELLS = 5_000
+TABLE_TOO_LARGE = (
+    "<p><em>This table is too large to lay out (the tables of a text may hold "
+    f"{MAX_TABLE_CELLS:,} cells in all); it is shown as written.</em></p>\n"
+)
+
+# Lines that follow a non-blank line. A real text of 200 KB has far fewer (its lines are
+# longer); this many cost the parser about a quarter of a second.
+MAX_JOINED_LINES = 10_000
+TOO_MANY_LINES = (
+    "<p><em>This text has too many lines without a blank line between them to lay out; "
+    "it is shown as written.</em></p>\n"
+)
+
 _formatter = HtmlFormatter(nowrap=True, classprefix="hl-")
 
 
@@ -81,9 +111,93 @@ def _build_parser() -> MarkdownIt:
     md.enable(["table", "strikethrough", "linkify"])
     md.options["maxNesting"] = MAX_NESTING
     md.use(tasklists_plugin, enabled=False)
+    md.block.ruler.at("table", _bounded_table(table))
+    md.add_render_rule("table_too_large", _render_table_too_large)
     md.core.ruler.push("table_alignment", _table_alignment)
     md.validateLink = _validate_link  # type: ignore[method-assign]
     return md
+
+
+def _bounded_table(
+    table: Callable[[StateBlock, int, int, bool], bool],
+) -> Callable[[StateBlock, int, int, bool], bool]:
+    """The parser's table rule, but a table that would take the text's tables past
+    MAX_TABLE_CELLS becomes one ``table_too_large`` token holding its lines. The rows are
+    counted as the table rule finds them, without making their tokens."""
+
+    def rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        if silent or not table(state, start, end, True):
+            return silent and table(state, start, end, True)
+        columns = len(_table_cells(getLine(state, start)))
+        terminators = state.md.block.ruler.getRules("blockquote")
+        line, padded = start + 2, 0
+        while line < end and state.sCount[line] >= state.blkIndent:
+            if any(terminate(state, line, end, True) for terminate in terminators):
+                break
+            text = mdTrim(getLine(state, line))
+            if not text or state.is_code_block(line):
+                break
+            padded += columns - len(_table_cells(text))
+            if padded > MAX_AUTOCOMPLETED_CELLS:
+                break
+            line += 1
+        cells = columns * (line - start - 1)
+        used = state.env.get("table_cells", 0) + cells
+        if used <= MAX_TABLE_CELLS:
+            state.env["table_cells"] = used
+            return table(state, start, end, False)
+        token = state.push("table_too_large", "pre", 0)
+        token.map = [start, line]
+        token.content = state.getLines(start, line, state.blkIndent, False)
+        state.line = line
+        return True
+
+    return rule
+
+
+def _table_cells(line: str) -> list[str]:
+    cells = escapedSplit(mdTrim(line))
+    if cells and cells[0] == "":
+        cells.pop(0)
+    if cells and cells[-1] == "":
+        cells.pop()
+    return cells
+
+
+def _render_table_too_large(self, tokens, idx, options, env) -> str:
+    text = html.escape(tokens[idx].content, quote=False)
+    return f"{TABLE_TOO_LARGE}<pre><code>{text}</code></pre>\n"
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# What a table's second line may be: pipes, colons, spaces and at least one dash.
+_DELIMITER_ROW = re.compile(r"[-:|\s]*-[-:|\s]*")
+
+
+def _joined_lines(text: str) -> int:
+    """How many lines follow a line that is not blank."""
+    joined, previous = 0, False
+    for line in _LINE_BREAK.split(text):
+        current = bool(line.strip())
+        joined += previous and current
+        previous = current
+    return joined
+
+
+def _table_cells_bound(text: str) -> int:
+    """At least as many cells as the text's tables hold, found without parsing: for each
+    line that may be a table's delimiter row under a line with a pipe, its columns (runs
+    of dashes) times the lines up to the next blank one, quotes' ``>`` ignored."""
+    lines = [line.lstrip(" \t>") for line in _LINE_BREAK.split(text)]
+    next_blank = [len(lines)] * (len(lines) + 1)
+    for number in range(len(lines) - 1, -1, -1):
+        next_blank[number] = number if not lines[number].strip() else next_blank[number + 1]
+    total = 0
+    for number in range(1, len(lines)):
+        if "|" in lines[number - 1] and _DELIMITER_ROW.fullmatch(lines[number]):
+            columns = len(re.findall("-+", lines[number]))
+            total += columns * (next_blank[number] - number)
+    return total
 
 
 def _table_alignment(state: StateCore) -> None:
@@ -146,6 +260,10 @@ def render_markdown(text: str) -> str:
     """Render Markdown to sanitised HTML. Pure: same text, same HTML."""
     if not text.strip():
         return ""
+    if _joined_lines(text) > MAX_JOINED_LINES:
+        return TOO_MANY_LINES + f"<pre><code>{html.escape(text, quote=False)}</code></pre>\n"
+    if _table_cells_bound(text) > MAX_TABLE_CELLS:
+        return _render(text)  # the tables are counted in order, across the whole text
     chunks = _chunks(text)
     if chunks is None:
         return _render_by_blocks(text)

@@ -50,6 +50,10 @@ class TemplateSection(models.Model):
         return f"{self.position}. {self.title}"
 
 
+# One limit for a design's summary: the model, the forms, the service and the API share it.
+SUMMARY_MAX_CHARS = 2_000
+
+
 class Design(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -62,7 +66,7 @@ class Design(models.Model):
         Template, null=True, blank=True, on_delete=models.SET_NULL, related_name="designs"
     )
     title = models.CharField(max_length=200)
-    summary = models.TextField(blank=True, max_length=2000)
+    summary = models.TextField(blank=True, max_length=SUMMARY_MAX_CHARS)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="designs_created"

@@ -2,6 +2,7 @@
 
 import copy
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -12,9 +13,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Membership, Team, User
+from config.ratelimit import wait_words, window_hit
 from designs.checklists import install_default_template
 from designs.markdown import render_markdown
-from designs.models import Design, DesignReader, Revision, Section, Template, TemplateSection
+from designs.models import (
+    SUMMARY_MAX_CHARS,
+    Design,
+    DesignReader,
+    Revision,
+    Section,
+    Template,
+    TemplateSection,
+)
 from designs.signals import section_saved
 
 
@@ -26,6 +36,30 @@ class SectionConflict(Exception):
             f"Section “{current.title}” was saved by someone else (now version {current.version})."
         )
         self.current = current
+
+
+class PreviewRateLimited(Exception):
+    """Over the preview limit; ``retry_after`` says in how many seconds to try again."""
+
+    def __init__(self, *, limit: int, retry_after: int):
+        super().__init__(
+            f"You are previewing very fast: at most {limit} previews a minute. "
+            f"Try again in {wait_words(retry_after)}."
+        )
+        self.retry_after = retry_after
+
+
+def preview_allowance_take(*, user: User) -> None:
+    """Count one Markdown preview by ``user``; PreviewRateLimited once over
+    CRIT_PREVIEWS_PER_MINUTE (0 turns the limit off). A preview renders text that is not
+    saved, so nothing remembers it: the limit bounds what one person can make the server
+    render."""
+    limit = settings.CRIT_PREVIEWS_PER_MINUTE
+    if not limit:
+        return
+    window = window_hit(f"previews:{user.pk}", window=60)
+    if window.count > limit:
+        raise PreviewRateLimited(limit=limit, retry_after=window.retry_after)
 
 
 @dataclass(frozen=True)
@@ -57,8 +91,27 @@ def _clean_title(title: str) -> str:
         raise ValidationError(
             {"title": f"Titles are at most {settings.CRIT_TITLE_MAX_CHARS} characters."}
         )
+    # A title is one line: it heads pages and is the subject of emails.
+    for char in title:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            raise ValidationError(
+                {
+                    "title": f"A title is one line: remove the line break or control "
+                    f"character U+{ord(char):04X}."
+                }
+            )
     _check_text(title, field="title", max_bytes=4 * settings.CRIT_TITLE_MAX_CHARS)
     return title
+
+
+def _clean_summary(summary: str) -> str:
+    summary = summary.strip()
+    _check_text(summary, field="summary", max_bytes=4 * SUMMARY_MAX_CHARS)
+    if len(summary) > SUMMARY_MAX_CHARS:
+        raise ValidationError(
+            {"summary": f"Summaries are at most {SUMMARY_MAX_CHARS:,} characters."}
+        )
+    return summary
 
 
 def resolve_state(*, body: str, state: str, na_reason: str) -> SectionInput:
@@ -112,10 +165,7 @@ def design_create(
     if not Membership.objects.filter(team=team, user=created_by).exists():
         raise PermissionError("Only members of the team can create designs in it.")
     title = _clean_title(title)
-    summary = summary.strip()
-    _check_text(summary, field="summary", max_bytes=8000)
-    if len(summary) > 2000:
-        raise ValidationError({"summary": "Summaries are at most 2,000 characters."})
+    summary = _clean_summary(summary)
     if template is None:
         template = Template.objects.filter(is_default=True).first()
     if template is None:
@@ -151,10 +201,10 @@ def design_create(
 
 @transaction.atomic
 def design_update(*, design: Design, title: str, summary: str, edited_by: User) -> Design:
+    """Change a design's title and summary. Raises ValidationError for a bad title (empty,
+    too long, more than one line) or a summary over SUMMARY_MAX_CHARS."""
     design.title = _clean_title(title)
-    summary = summary.strip()
-    _check_text(summary, field="summary", max_bytes=8000)
-    design.summary = summary
+    design.summary = _clean_summary(summary)
     design.save(update_fields=["title", "summary", "updated_at"])
     return design
 

@@ -1,16 +1,17 @@
 from django.urls import path
 
+import config.converters  # noqa: F401 (registers the <id:> converter)
 from designs import views
 
 app_name = "designs"
 
-section = "designs/<int:design_id>/sections/<slug:key>/"
+section = "designs/<id:design_id>/sections/<slug:key>/"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("designs/new/", views.design_create, name="create"),
-    path("designs/<int:design_id>/", views.design_detail, name="detail"),
-    path("designs/<int:design_id>/edit/", views.design_edit, name="edit"),
+    path("designs/<id:design_id>/", views.design_detail, name="detail"),
+    path("designs/<id:design_id>/edit/", views.design_edit, name="edit"),
     path(section, views.section_detail, name="section"),
     path(section + "edit/", views.section_edit, name="section_edit"),
     path(section + "preview/", views.section_preview, name="section_preview"),

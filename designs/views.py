@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import invitation_list_pending
+from config.converters import parse_id
 from config.http import HtmxHttpRequest
 from designs import page, selectors, services
 from designs.forms import DesignCreateForm, DesignEditForm, DiffForm, RestoreForm, SectionForm
@@ -44,13 +45,16 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         # The sign-in page is the front door; no "?next=/" needed for the home page.
         return redirect(settings.LOGIN_URL)
-    team_id = request.GET.get("team") or None
+    team = request.GET.get("team") or ""
     status = request.GET.get("status") or None
-    if team_id is not None and not team_id.isdigit():
-        team_id = None
-    if status not in Design.Status.values:
-        status = None
-    filters = (int(team_id) if team_id else None, status, request.GET.get("page") or "1")
+    team_id = parse_id(team) if team else None
+    if (team and team_id is None) or (status is not None and status not in Design.Status.values):
+        message = (
+            "That filter is not one Crit knows: the team is a team's number and the status "
+            "one of " + ", ".join(Design.Status.values) + ". Nothing was filtered."
+        )
+        return HttpResponse(render_to_string("400.html", {"message": message}), status=400)
+    filters = (team_id, status, request.GET.get("page") or "1")
     page_request = page.PageRequest(page="dashboard", request=request)
 
     def render(csrf_token: str | None, csp_nonce: str | None) -> str:
@@ -266,6 +270,15 @@ def section_edit(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResp
         )
     data = form.cleaned_data
     if "preview" in request.POST:
+        try:
+            services.preview_allowance_take(user=request.user)
+        except services.PreviewRateLimited as exc:
+            form.add_error("body", str(exc))
+            response = _section_response(
+                request, access, section, partial="section-editor", form=form, status=429
+            )
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         return _section_response(
             request,
             access,
@@ -327,6 +340,12 @@ def section_preview(request: HtmxHttpRequest, design_id: int, key: str) -> HttpR
     if not form.is_valid() and "body" in form.errors:
         message = format_html('<p class="error">{}</p>', form.errors["body"][0])
         return HttpResponse(message, status=400)
+    try:
+        services.preview_allowance_take(user=request.user)
+    except services.PreviewRateLimited as exc:
+        response = HttpResponse(format_html('<p class="error">{}</p>', str(exc)), status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     return render(
         request,
         f"{PAGE_TEMPLATE}#section-preview",

@@ -5,6 +5,7 @@ import logging
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.db import DatabaseError
 
 from reviews import services
 
@@ -13,18 +14,37 @@ logger = logging.getLogger(__name__)
 MAX_RETRIES = 5
 
 
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, SMTPException):
+        return f"the mail server refused it ({exc})"
+    if isinstance(exc, OSError):
+        return f"the mail server could not be reached ({exc})"
+    return f"the message could not be built ({exc or type(exc).__name__})"
+
+
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
 def notification_email(self, notification_id: int) -> str:
-    """Email one notification. Idempotent (the row's email status guards it); mail server
-    errors retry with backoff and the last failure is recorded on the notification."""
+    """Email one notification. Idempotent (the row's email status guards it). Every failure
+    is recorded on the notification with a readable reason: mail server errors are retried
+    with backoff, anything else (a message that cannot be built) fails for good at once."""
     try:
         return services.notification_email_send(notification_id=notification_id)
     except (SMTPException, OSError) as exc:
         if self.request.retries >= MAX_RETRIES:
             logger.warning("Giving up emailing notification %s: %s", notification_id, exc)
-            services.notification_email_failed(notification_id=notification_id, error=str(exc))
+            services.notification_email_failed(notification_id=notification_id, error=_reason(exc))
             return "failed"
-        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+        countdown = 30 * 2**self.request.retries
+        services.notification_email_failed(
+            notification_id=notification_id, error=_reason(exc), retry_in=countdown
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    except DatabaseError:
+        raise  # not about the email: the task fails and the broker delivers it again
+    except Exception as exc:  # retrying would fail the same way
+        logger.exception("Emailing notification %s failed", notification_id)
+        services.notification_email_failed(notification_id=notification_id, error=_reason(exc))
+        return "failed"
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)

@@ -1,21 +1,22 @@
 from django.urls import path
 
+import config.converters  # noqa: F401 (registers the <id:> converter)
 from reviews import views
 
 app_name = "reviews"
 
-comment = "comments/<int:comment_id>/"
+comment = "comments/<id:comment_id>/"
 
 urlpatterns = [
-    path("designs/<int:design_id>/request/", views.review_request, name="request"),
+    path("designs/<id:design_id>/request/", views.review_request, name="request"),
     path(
-        "designs/<int:design_id>/reviewers/<str:username>/withdraw/",
+        "designs/<id:design_id>/reviewers/<str:username>/withdraw/",
         views.review_withdraw,
         name="withdraw",
     ),
-    path("designs/<int:design_id>/verdict/", views.verdict_submit, name="verdict"),
+    path("designs/<id:design_id>/verdict/", views.verdict_submit, name="verdict"),
     path(
-        "designs/<int:design_id>/sections/<slug:key>/comments/",
+        "designs/<id:design_id>/sections/<slug:key>/comments/",
         views.comment_add,
         name="comment_add",
     ),
@@ -27,6 +28,6 @@ urlpatterns = [
     path("notifications/", views.inbox, name="inbox"),
     path("notifications/read-all/", views.notifications_read_all, name="read_all"),
     path("notifications/settings/", views.notification_settings, name="settings"),
-    path("notifications/<int:notification_id>/read/", views.notification_read, name="read"),
-    path("notifications/<int:notification_id>/open/", views.notification_open, name="open"),
+    path("notifications/<id:notification_id>/read/", views.notification_read, name="read"),
+    path("notifications/<id:notification_id>/open/", views.notification_open, name="open"),
 ]

@@ -29,6 +29,7 @@ from api.v1.schemas import (
 )
 from api.v1.serializers import design_data, design_summary_data, revision_data, section_data
 from designs import selectors, services
+from designs.models import SUMMARY_MAX_CHARS
 
 router = Router(tags=["designs"])
 
@@ -68,6 +69,7 @@ def design_create(request: HttpRequest, payload: DesignIn):
     the caller's teams."""
     user = request.auth  # type: ignore[attr-defined]
     limit_chars(payload.title, field="title", limit=title_limit())
+    limit_chars(payload.summary, field="summary", limit=SUMMARY_MAX_CHARS)
     team = selectors.teams_for_new_design(fetched_by=user).filter(pk=payload.team_id).first()
     if team is None:
         raise errors.validation_error("team_id", "No such team among yours.")

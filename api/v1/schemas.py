@@ -9,9 +9,10 @@ from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
 from api.v1.errors import PayloadTooLarge
+from config.converters import MAX_ID
+from designs.models import SUMMARY_MAX_CHARS
 
 # Ids are 64-bit in the database; a larger number can only be "no such row".
-MAX_ID = 2**63 - 1
 MAX_VERSION = 2**31 - 1
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 
@@ -192,7 +193,11 @@ class DesignIn(Schema):
         description="At most 200 characters (413 above).",
         json_schema_extra={"maxLength": 200},
     )
-    summary: Line = Field("", description="At most 2,000 characters.")
+    summary: Line = Field(
+        "",
+        description=f"At most {SUMMARY_MAX_CHARS:,} characters (413 above).",
+        json_schema_extra={"maxLength": SUMMARY_MAX_CHARS},
+    )
     template_id: int | None = Field(
         None, ge=1, le=MAX_ID, description="Defaults to the default checklist."
     )

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from config.mail import header_text
 from config.ratelimit import window_hit, window_peek
 from designs.selectors import design_reader_ids, readable_design_ids
 from reviews.models import (
@@ -136,7 +137,7 @@ def notification_email_send(*, notification_id: int) -> str:
             + "/reviews/notifications/settings/",
         ]
         send_mail(
-            subject=f"[Crit] {notification.text}",
+            subject=header_text(f"[Crit] {notification.text}"),
             message="\n".join(lines),
             from_email=None,
             recipient_list=[recipient.email],
@@ -149,13 +150,20 @@ def notification_email_send(*, notification_id: int) -> str:
 
 
 @transaction.atomic
-def notification_email_failed(*, notification_id: int, error: str) -> None:
-    """Record that emailing a notification failed for good, with a readable reason."""
+def notification_email_failed(
+    *, notification_id: int, error: str, retry_in: int | None = None
+) -> None:
+    """Record that emailing a notification failed, with a readable reason: for good, or
+    for now when ``retry_in`` says in how many seconds it is tried again. A notification
+    already sent is left as it is."""
+    message = f"The email could not be sent: {error}"
+    if retry_in is not None:
+        message = f"The email could not be sent yet ({error}); trying again in {retry_in} s."
     Notification.objects.filter(pk=notification_id).exclude(
         email_status=Notification.EmailStatus.SENT
     ).update(
         email_status=Notification.EmailStatus.FAILED,
-        email_error=f"The email could not be sent: {error}"[:500],
+        email_error=message[:500],
         updated_at=timezone.now(),
     )
 

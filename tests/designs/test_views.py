@@ -496,9 +496,16 @@ def test_dashboard_filters_by_status(client, team, alice):
     assert "Drafty" not in html
 
 
-def test_dashboard_ignores_nonsense_filters(client, design, alice):
+def test_dashboard_refuses_nonsense_filters_with_a_message(client, design, alice):
     client.force_login(alice)
-    response = client.get("/", {"team": "abc", "status": "nope", "page": "zz"})
+    response = client.get("/", {"team": "abc", "status": "nope"})
+    assert response.status_code == 400
+    assert b"That filter is not one Crit knows" in response.content
+
+
+def test_dashboard_shows_the_last_page_for_a_nonsense_page_number(client, design, alice):
+    client.force_login(alice)
+    response = client.get("/", {"page": "zz"})
     assert response.status_code == 200
     assert b"URL shortener" in response.content
 

@@ -147,11 +147,11 @@ def test_new_exports_past_the_limit_an_hour_are_refused_with_a_message(
     assert export(designs[0]).status_code == 200  # the same export again is free
 
 
-def test_a_request_body_over_the_upload_limit_is_a_400_not_a_500(client, alice, section):
+def test_a_request_body_over_the_upload_limit_is_a_413_not_a_500(client, alice, section):
     client.force_login(alice)
     response = _edit(client, section, "x" * 1_100_000)
-    assert response.status_code == 400
-    assert "too large" in response.content.decode()
+    assert response.status_code == 413
+    assert "at most 1,000,000 bytes" in response.content.decode()
     section.refresh_from_db()
     assert section.version == 0
 
@@ -220,3 +220,58 @@ def test_a_section_saved_with_pathological_markdown_keeps_its_text(alice, sectio
     )
     assert saved.body == body
     assert "The rest." in saved.body_html
+
+
+def _preview(client, section, body="*Hello*"):
+    return client.post(
+        reverse("designs:section_preview", args=[section.design_id, section.key]),
+        {"body": body, "state": "draft", "na_reason": "", "base_version": section.version},
+        **HTMX,
+    )
+
+
+def test_previews_past_the_limit_a_minute_are_refused_with_retry_after(
+    client, alice, section, settings
+):
+    settings.CRIT_PREVIEWS_PER_MINUTE = 3
+    client.force_login(alice)
+    for _ in range(3):
+        response = _preview(client, section)
+        assert response.status_code == 200
+        assert "<em>Hello</em>" in response.content.decode()
+
+    response = _preview(client, section)
+
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert "at most 3 previews a minute" in response.content.decode()
+    assert "<em>Hello</em>" not in response.content.decode()
+
+
+def test_the_preview_button_without_javascript_counts_towards_the_same_limit(
+    client, alice, section, settings
+):
+    settings.CRIT_PREVIEWS_PER_MINUTE = 1
+    client.force_login(alice)
+    assert _preview(client, section).status_code == 200
+    response = client.post(
+        reverse("designs:section_edit", args=[section.design_id, section.key]),
+        {"body": "Draft kept", "state": "draft", "na_reason": "", "base_version": 0, "preview": ""},
+    )
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    assert "at most 1 previews a minute" in response.content.decode()
+    assert "Draft kept" in response.content.decode()  # the text stays in the editor
+    section.refresh_from_db()
+    assert section.version == 0
+
+
+def test_the_preview_limit_is_per_person(client, alice, bob, team, section, settings):
+    from tests.factories import MembershipFactory
+
+    settings.CRIT_PREVIEWS_PER_MINUTE = 1
+    MembershipFactory(team=team, user=bob)
+    client.force_login(alice)
+    assert _preview(client, section).status_code == 200
+    client.force_login(bob)
+    assert _preview(client, section).status_code == 200
