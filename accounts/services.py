@@ -26,6 +26,7 @@ from accounts.selectors import (
     user_find,
     user_for_verification_token,
 )
+from config.mail import header_text
 from config.ratelimit import wait_words, window_hit
 
 logger = logging.getLogger(__name__)
@@ -326,12 +327,15 @@ def invitation_email_send(*, invitation_id: int) -> str:
         invitation.status != Invitation.Status.PENDING
         or invitation.emailed_at is not None
         or not invitee.email
+        or not invitee.email_verified
         or not invitee.is_active
     ):
         return "skipped"
     link = settings.SITE_URL.rstrip("/") + reverse("teams:invitations")
     send_mail(
-        subject=f"[Crit] {invitation.invited_by.username} invited you to {invitation.team.name}",
+        subject=header_text(
+            f"[Crit] {invitation.invited_by.username} invited you to {invitation.team.name}"
+        ),
         message="\n".join(
             [
                 f"{invitation.invited_by.username} invited you to join the team "

@@ -117,6 +117,7 @@ def notification_email_send(*, notification_id: int) -> str:
     settings_row = NotificationSettings.objects.filter(user=recipient).first()
     if (
         not recipient.email
+        or not recipient.email_verified
         or not recipient.is_active
         or not wants_email(settings_row, notification.kind)
         or not _still_reads(notification)
@@ -210,6 +211,7 @@ def notification_digest_send(*, recipient_id: int) -> int:
         if n.design_id in readable
         and wants_email(settings_row, n.kind)
         and recipient.email
+        and recipient.email_verified
         and recipient.is_active
     ]
     if listed:

@@ -335,3 +335,20 @@ def test_a_role_for_someone_outside_the_team_is_404(client, alice, team, bob):
     response = client.post(reverse("teams:member_role", args=[team.pk, bob.pk]), {"role": "owner"})
     assert response.status_code == 404
     assert not Membership.objects.filter(user=bob).exists()
+
+
+def test_an_unverified_address_gets_no_invitation_email(team, alice):
+    # Anyone can type someone else's address at sign-up: until it is confirmed, Crit mails
+    # nothing to it on the account's behalf.
+    UserFactory(username="claimed", email="jane.doe@example.com", email_verified=False)
+    _invite(team, "claimed", by=alice)
+    assert Invitation.objects.filter(invitee__username="claimed").exists()
+    assert mail.outbox == []
+
+
+def test_the_invitation_subject_is_one_line_whatever_the_team_name(alice, bob):
+    team = TeamFactory(name="Ops\r\nBcc: victim@example.com", created_by=alice)
+    _invite(team, "bob", by=alice)
+    assert len(mail.outbox) == 1
+    assert "\n" not in mail.outbox[0].subject and "\r" not in mail.outbox[0].subject
+    assert "Ops Bcc: victim@example.com" in mail.outbox[0].subject

@@ -137,3 +137,14 @@ def test_nobody_outside_is_mentioned_into_a_notification(design, alice, carol, o
     services.comment_add(section=section_of(design), author=alice, body="@carol @mallory look")
     assert _inbox(carol) == ["review_requested"]
     assert _inbox(outsider) == []
+
+
+def test_a_reader_with_an_unverified_address_gets_the_inbox_but_no_email(
+    design, alice, django_capture_on_commit_callbacks
+):
+    claimed = UserFactory(username="claimed", email="jane.doe@example.com", email_verified=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_request(design=design, reviewer=claimed, requested_by=alice)
+    assert _inbox(claimed) == ["review_requested"]
+    assert _mailed(claimed) == 0
+    assert Notification.objects.get(recipient=claimed).email_status == "skipped"
