@@ -27,7 +27,7 @@ from accounts.selectors import (
     user_for_verification_token,
 )
 from config.mail import header_text
-from config.ratelimit import wait_words, window_hit
+from config.ratelimit import LimitReached, allowance_take
 
 logger = logging.getLogger(__name__)
 
@@ -249,18 +249,10 @@ def team_member_seed(*, team: Team, user: User, role: str = Membership.Role.MEMB
     return membership
 
 
-class InvitationRateLimited(ValidationError):
-    """Over the invitation limit: a ValidationError about ``user`` that says when to try
-    again; pages and the API answer it with 429 and ``Retry-After``."""
+class InvitationRateLimited(LimitReached):
+    """Over the invitation limit (a ValidationError about ``user``)."""
 
-    def __init__(self, *, limit: int, retry_after: int):
-        super().__init__(
-            {
-                "user": f"You can send at most {limit} invitations an hour. "
-                f"Try again in {wait_words(retry_after)}."
-            }
-        )
-        self.retry_after = retry_after
+    field = "user"
 
 
 def _invitation_allowance_take(*, user: User) -> None:
@@ -268,11 +260,14 @@ def _invitation_allowance_take(*, user: User) -> None:
     CRIT_INVITATIONS_PER_HOUR (0 turns the limit off). Every attempt counts, whether or
     not it names someone, so the limit tells nothing either."""
     limit = settings.CRIT_INVITATIONS_PER_HOUR
-    if not limit:
-        return
-    window = window_hit(f"invitations:{user.pk}", window=60 * 60)
-    if window.count > limit:
-        raise InvitationRateLimited(limit=limit, retry_after=window.retry_after)
+    allowance_take(
+        name="invitations",
+        user_id=user.pk,
+        limit=limit,
+        window=60 * 60,
+        error=InvitationRateLimited,
+        message=f"You can send at most {limit} invitations an hour.",
+    )
 
 
 @transaction.atomic

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+
+from config import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -93,3 +96,28 @@ def wait_words(seconds: int) -> str:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
     minutes = math.ceil(seconds / 60)
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+class LimitReached(ValidationError):
+    """Over a per-person limit: a ValidationError about the subclass's ``field`` saying
+    when to try again. Pages answer it with 429 and ``Retry-After``, the API likewise."""
+
+    field = "__all__"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__({self.field: f"{message} Try again in {wait_words(retry_after)}."})
+        self.retry_after = retry_after
+
+
+def allowance_take(
+    *, name: str, user_id: int, limit: int, window: int, error: type[LimitReached], message: str
+) -> None:
+    """Count one ``name`` action by ``user_id`` in a window of ``window`` seconds; past
+    ``limit`` (0 turns the limit off) raise ``error`` with ``message`` and count the
+    refusal in the metrics under ``name``."""
+    if not limit:
+        return
+    hit = window_hit(f"{name}:{user_id}", window=window)
+    if hit.count > limit:
+        metrics.rate_limited(name)
+        raise error(message, retry_after=hit.retry_after)

@@ -15,9 +15,8 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from accounts.services import InvitationRateLimited
+from config.ratelimit import LimitReached
 from designs.services import SectionConflict
-from reviews.services import CommentRateLimited, ReviewRequestRateLimited
 
 
 class PayloadTooLarge(Exception):
@@ -130,17 +129,8 @@ def install(api: NinjaAPI) -> None:
         response["Retry-After"] = str(exc.retry_after)
         return response
 
-    @api.exception_handler(CommentRateLimited)
-    @api.exception_handler(ReviewRequestRateLimited)
-    def comments_limited(
-        request: HttpRequest, exc: CommentRateLimited | ReviewRequestRateLimited
-    ) -> HttpResponse:
-        response = respond(request, {"detail": " ".join(exc.messages)}, 429)
-        response["Retry-After"] = str(exc.retry_after)
-        return response
-
-    @api.exception_handler(InvitationRateLimited)
-    def invitations_limited(request: HttpRequest, exc: InvitationRateLimited) -> HttpResponse:
+    @api.exception_handler(LimitReached)
+    def limit_reached(request: HttpRequest, exc: LimitReached) -> HttpResponse:
         response = respond(request, {"detail": " ".join(exc.messages)}, 429)
         response["Retry-After"] = str(exc.retry_after)
         return response

@@ -12,8 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from accounts.models import Membership, User
-from config import metrics
-from config.ratelimit import wait_words, window_hit
+from config.ratelimit import LimitReached, allowance_take
 from designs.markdown import render_markdown
 from designs.models import Design, DesignReader, Section
 from designs.selectors import design_reader_ids
@@ -61,55 +60,44 @@ def clean_body(body: str, *, field: str = "body", required: bool = True) -> str:
     return body
 
 
-class CommentRateLimited(ValidationError):
-    """Over the comment limit: a ValidationError about ``body`` that says when to try
-    again; pages and the API answer it with 429 and ``Retry-After``."""
+class CommentRateLimited(LimitReached):
+    """Over the comment limit (a ValidationError about ``body``)."""
 
-    def __init__(self, *, limit: int, retry_after: int):
-        super().__init__(
-            {
-                "body": f"You are commenting very fast: at most {limit} comments a minute. "
-                f"Try again in {wait_words(retry_after)}."
-            }
-        )
-        self.retry_after = retry_after
+    field = "body"
 
 
 def comment_allowance_take(*, user: User) -> None:
     """Count one comment by ``user``; CommentRateLimited once over
     CRIT_COMMENTS_PER_MINUTE (0 turns the limit off)."""
     limit = settings.CRIT_COMMENTS_PER_MINUTE
-    if not limit:
-        return
-    window = window_hit(f"comments:{user.pk}", window=60)
-    if window.count > limit:
-        metrics.rate_limited("comments")
-        raise CommentRateLimited(limit=limit, retry_after=window.retry_after)
+    allowance_take(
+        name="comments",
+        user_id=user.pk,
+        limit=limit,
+        window=60,
+        error=CommentRateLimited,
+        message=f"You are commenting very fast: at most {limit} comments a minute.",
+    )
 
 
-class ReviewRequestRateLimited(ValidationError):
-    """Over the review request limit: a ValidationError about ``reviewer`` that says when
-    to try again; pages and the API answer it with 429 and ``Retry-After``."""
+class ReviewRequestRateLimited(LimitReached):
+    """Over the review request limit (a ValidationError about ``reviewer``)."""
 
-    def __init__(self, *, limit: int, retry_after: int):
-        super().__init__(
-            {
-                "reviewer": f"You are asking for reviews very fast: at most {limit} requests "
-                f"a minute. Try again in {wait_words(retry_after)}."
-            }
-        )
-        self.retry_after = retry_after
+    field = "reviewer"
 
 
 def review_request_allowance_take(*, user: User) -> None:
     """Count one review request by ``user``; ReviewRequestRateLimited once over
     CRIT_REVIEW_REQUESTS_PER_MINUTE (0 turns the limit off)."""
     limit = settings.CRIT_REVIEW_REQUESTS_PER_MINUTE
-    if not limit:
-        return
-    window = window_hit(f"review-requests:{user.pk}", window=60)
-    if window.count > limit:
-        raise ReviewRequestRateLimited(limit=limit, retry_after=window.retry_after)
+    allowance_take(
+        name="review_requests",
+        user_id=user.pk,
+        limit=limit,
+        window=60,
+        error=ReviewRequestRateLimited,
+        message=f"You are asking for reviews very fast: at most {limit} requests a minute.",
+    )
 
 
 def section_url(section: Section) -> str:

@@ -220,3 +220,31 @@ def test_every_metric_the_dashboard_and_the_alerts_use_exists():
         if name not in declared and not any(name.removesuffix(s) in declared for s in suffixes)
     }
     assert not missing
+
+
+def test_review_requests_and_invitations_refused_by_their_limits_are_counted(
+    alice, team, design, settings
+):
+    from accounts import services as account_services
+    from accounts.services import InvitationRateLimited
+    from reviews import services as review_services
+    from reviews.services import ReviewRequestRateLimited
+    from tests.factories import UserFactory
+
+    settings.CRIT_REVIEW_REQUESTS_PER_MINUTE = 1
+    settings.CRIT_INVITATIONS_PER_HOUR = 1
+    first, second = UserFactory(username="first"), UserFactory(username="second")
+    requests_before = sample("crit_rate_limit_refusals_total", limit="review_requests")
+    invitations_before = sample("crit_rate_limit_refusals_total", limit="invitations")
+
+    review_services.review_request(design=design, reviewer=first, requested_by=alice)
+    with pytest.raises(ReviewRequestRateLimited) as refused:
+        review_services.review_request(design=design, reviewer=second, requested_by=alice)
+    assert refused.value.retry_after > 0 and "reviewer" in refused.value.message_dict
+    account_services.team_invite(team=team, identifier="first", invited_by=alice)
+    with pytest.raises(InvitationRateLimited) as refused_invite:
+        account_services.team_invite(team=team, identifier="second", invited_by=alice)
+    assert "Try again in" in refused_invite.value.message_dict["user"][0]
+
+    assert sample("crit_rate_limit_refusals_total", limit="review_requests") == requests_before + 1
+    assert sample("crit_rate_limit_refusals_total", limit="invitations") == invitations_before + 1
