@@ -73,6 +73,20 @@ def _text_at_200_percent(page) -> None:
     page.evaluate("() => { document.documentElement.style.fontSize = '200%'; }")
 
 
+def _wider_than_the_phone(page, live_server, paths: dict[str, str]) -> dict[str, dict]:
+    """The pages among ``paths`` that scroll sideways, at normal and at double text size."""
+    wider = {}
+    for name, path in paths.items():
+        page.goto(live_server.url + path)
+        for zoom in ("100%", "200%"):
+            if zoom == "200%":
+                _text_at_200_percent(page)
+            found = _overflow(page)
+            if found["scroll"] > WIDTH:
+                wider[f"{name} at {zoom}"] = found
+    return wider
+
+
 @pytest.fixture
 def world(django_capture_on_commit_callbacks, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -97,33 +111,16 @@ def phone(browser):
 
 def test_every_signed_in_page_fits_a_phone_at_normal_and_double_text(world, phone, live_server):
     page = sign_in_page(phone(), live_server, "member")
-    wider = {}
     paths = _paths(world, "member")
     assert "designs:detail" in paths and "designs:dashboard" in paths
-    for name, path in paths.items():
-        page.goto(live_server.url + path)
-        for zoom in ("100%", "200%"):
-            if zoom == "200%":
-                _text_at_200_percent(page)
-            found = _overflow(page)
-            if found["scroll"] > WIDTH:
-                wider[f"{name} at {zoom}"] = found
+    wider = _wider_than_the_phone(page, live_server, paths)
     assert wider == {}, "\n".join(f"{k}: {v}" for k, v in wider.items())
 
 
 def test_sign_in_pages_fit_a_phone_at_normal_and_double_text(world, phone, live_server):
-    page = phone()
-    wider = {}
     paths = _paths(world, "anonymous")
     assert "accounts:login" in paths
-    for name, path in paths.items():
-        page.goto(live_server.url + path)
-        for zoom in ("100%", "200%"):
-            if zoom == "200%":
-                _text_at_200_percent(page)
-            found = _overflow(page)
-            if found["scroll"] > WIDTH:
-                wider[f"{name} at {zoom}"] = found
+    wider = _wider_than_the_phone(phone(), live_server, paths)
     assert wider == {}, "\n".join(f"{k}: {v}" for k, v in wider.items())
 
 
