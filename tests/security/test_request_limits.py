@@ -5,6 +5,7 @@ for anonymous callers too."""
 import asyncio
 import json
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
@@ -113,7 +114,10 @@ def _run_asgi(app, *, chunks, headers=()):
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/", "headers": list(headers)}
-    asyncio.run(app(scope, receive, send))
+    # In a thread of its own: the browser tests' Playwright keeps an event loop running in
+    # this one, and asyncio.run() refuses to start a second.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     return sent, received
 
 
