@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from designs.models import Design, Revision, Section, Template, TemplateSection
 
 
-class ServiceOwnedAdmin(admin.ModelAdmin):
-    """View-only: no add, change or delete, whoever asks (superusers included)."""
+class ViewOnly:
+    """No add, change or delete, whoever asks (superusers included)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -24,15 +24,12 @@ class ServiceOwnedAdmin(admin.ModelAdmin):
         return False
 
 
-class ServiceOwnedInline(admin.TabularInline):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class ServiceOwnedAdmin(ViewOnly, admin.ModelAdmin):
+    """A list and a view of rows only the services write."""
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class ServiceOwnedInline(ViewOnly, admin.TabularInline):
+    """The same, inline."""
 
 
 class TemplateSectionInline(admin.TabularInline):
