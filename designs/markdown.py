@@ -42,6 +42,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from designs import calc
+
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4",
     "h5", "h6", "hr", "i", "img", "input", "kbd", "li", "ol", "p", "pre", "s", "span",
@@ -92,6 +94,8 @@ _formatter = HtmlFormatter(nowrap=True, classprefix="hl-")
 
 def _highlight(code: str, lang: str, _attrs: str) -> str:
     lang = (lang or "").strip().split()[0] if lang else ""
+    if lang == "calc":  # estimates: the results are filled in by designs.calc.fill
+        return calc.fence_html(code)
     try:
         lexer = get_lexer_by_name(lang) if lang else None
     except ClassNotFound:
@@ -235,6 +239,7 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     if attr == "class":
         classes = [c for c in value.split() if c.startswith(("hl-", "language-", "task-list"))]
         classes += [c for c in value.split() if c in {"highlight", "contains-task-list"}]
+        classes += [c for c in value.split() if c.startswith("calc-")]
         return " ".join(classes) or None
     if tag == "input" and attr == "type":
         return value if value == "checkbox" else None
