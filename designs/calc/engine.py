@@ -46,7 +46,6 @@ unit_target: target_expr
     | sum "-" product -> sub
 ?product: unary
     | product "*" unary -> mul
-    | product "×" unary -> mul
     | product "/" unary -> div
     | product "per" unary -> div
 ?unary: implicit

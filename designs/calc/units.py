@@ -42,7 +42,7 @@ def _unit(factor, dims: Dims, warning: str = "") -> Unit:
 UNITS: dict[str, Unit] = {}
 # Units whose names also read as words people use for values (writes = ...): a value of
 # that name wins over the count unit.
-COUNT_WORDS = frozenset(
+_COUNT_TEXT = (
     "request requests user users write writes read reads query queries event events "
     "message messages item items object objects row rows record records click clicks "
     "visit visits view views op ops operation operations call calls transaction "
@@ -50,8 +50,8 @@ COUNT_WORDS = frozenset(
     "video videos tweet tweets order orders session sessions device devices server "
     "servers node nodes machine machines instance instances shard shards replica replicas "
     "connection connections job jobs task tasks"
-    "".split()
 )
+COUNT_WORDS = frozenset(_COUNT_TEXT.split())
 for word in COUNT_WORDS:
     UNITS[word] = _unit(1, DIMENSIONLESS)
 
