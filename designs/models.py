@@ -227,3 +227,24 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section} v{self.version}"
+
+
+class DesignValues(models.Model):
+    """A design's estimates (the lines of its ```calc blocks) as computed on the last save
+    that touched them: what the API shows. ``digest`` is a hash of every calc line, so the
+    row changes only when they do. Pages never compute: the sections' stored HTML already
+    holds the values."""
+
+    design = models.OneToOneField(
+        Design, on_delete=models.CASCADE, primary_key=True, related_name="calc_values"
+    )
+    digest = models.CharField(max_length=64)
+    values = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "design values"
+
+    def __str__(self) -> str:
+        return f"Values of {self.design}"

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from accounts.models import Membership, Team, User
 from config.ratelimit import wait_words, window_hit
+from designs.calc import involves as involves_estimates
+from designs.calc import services as calc_services
 from designs.checklists import install_default_template
 from designs.markdown import render_markdown
 from designs.models import (
@@ -255,6 +257,11 @@ def section_update(
         if (current.body, current.state, current.na_reason) == unchanged:
             return current
 
+    # A save that defines or uses estimates computes the design's values again: such saves
+    # take turns on the design's row, taken before the section's (no deadlock).
+    estimates = involves_estimates(resolved.body) or involves_estimates(current.body)
+    if estimates:
+        calc_services.design_values_lock(design_id=current.design_id)
     now = timezone.now()
     new_version = current.version + 1
     body_html = render_markdown(resolved.body)
@@ -275,6 +282,9 @@ def section_update(
     )
     if live_approval_count is None:  # saved by someone else since the caller read it
         raise SectionConflict(Section.objects.get(pk=current.pk))
+    if estimates:
+        rendered = calc_services.design_values_refresh(design_id=current.design_id)
+        body_html = rendered.get(current.pk, body_html)
     if (current.state in Section.COVERED_STATES) != (resolved.state in Section.COVERED_STATES):
         _refresh_coverage(current.design_id)
     # As saved (the row is locked): spares a query, and callers that show who saved another.

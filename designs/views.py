@@ -16,8 +16,8 @@ from accounts.selectors import invitation_list_pending
 from config.converters import parse_id
 from config.http import HtmxHttpRequest
 from designs import page, selectors, services
+from designs.calc import services as calc_services
 from designs.forms import DesignCreateForm, DesignEditForm, DiffForm, RestoreForm, SectionForm
-from designs.markdown import render_markdown
 from designs.models import Design, Section
 
 PAGE_TEMPLATE = "designs/design_detail.html"
@@ -285,7 +285,9 @@ def section_edit(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResp
             section,
             partial="section-editor",
             form=form,
-            preview_html=render_markdown(data["body"]),
+            preview_html=calc_services.preview_html(
+                design_id=section.design_id, key=section.key, body=data["body"]
+            ),
         )
     try:
         saved = services.section_update(
@@ -334,7 +336,7 @@ def section_edit(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResp
 @login_required
 @require_POST
 def section_preview(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResponse:
-    _edit_access(request, design_id, key)
+    _access, section = _edit_access(request, design_id, key)
     form = SectionForm(request.POST)
     body = request.POST.get("body", "")
     if not form.is_valid() and "body" in form.errors:
@@ -349,7 +351,11 @@ def section_preview(request: HtmxHttpRequest, design_id: int, key: str) -> HttpR
     return render(
         request,
         f"{PAGE_TEMPLATE}#section-preview",
-        {"preview_html": render_markdown(body.replace("\r\n", "\n"))},
+        {
+            "preview_html": calc_services.preview_html(
+                design_id=section.design_id, key=section.key, body=body.replace("\r\n", "\n")
+            )
+        },
     )
 
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import UTC
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.db.models import Min
 from django.http import Http404
 
 from accounts.models import User
+from designs import calc
 from designs.markdown import render_markdown
 from designs.models import Design, Revision, Section
 from designs.selectors import DesignAccess, design_get_for
@@ -65,6 +67,23 @@ def _snapshot(section: Section, body: str, body_html: str, version: int) -> Sect
     )
 
 
+def _with_estimates(snapshots: list[SectionSnapshot]) -> list[SectionSnapshot]:
+    """Sections of past versions with the estimates those versions give: every section
+    that defines or uses one is filled in again from the texts being exported."""
+    if not any(calc.involves(snapshot.body) for snapshot in snapshots):
+        return snapshots
+    evaluation = calc.evaluate((snapshot.key, snapshot.body) for snapshot in snapshots)
+    return [
+        replace(
+            snapshot,
+            body_html=calc.fill(render_markdown(snapshot.body), snapshot.key, evaluation),
+        )
+        if calc.involves(snapshot.body)
+        else snapshot
+        for snapshot in snapshots
+    ]
+
+
 def export_source(
     *,
     design: Design,
@@ -108,6 +127,8 @@ def export_source(
             )
         else:
             snapshots.append(_snapshot(section, section.body, section.body_html, section.version))
+    if any(s.version != section.version for s, section in zip(snapshots, sections, strict=True)):
+        snapshots = _with_estimates(snapshots)
     review = review_record(design=design) if include_review else None
     return ExportSource(
         design_id=design.pk,

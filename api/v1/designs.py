@@ -29,6 +29,7 @@ from api.v1.schemas import (
 )
 from api.v1.serializers import design_data, design_summary_data, revision_data, section_data
 from designs import selectors, services
+from designs.calc import services as calc_services
 from designs.models import SUMMARY_MAX_CHARS
 
 router = Router(tags=["designs"])
@@ -45,7 +46,8 @@ class DesignFilters(Schema):
 def _design_response(user, design_id: DesignId) -> dict:
     access = selectors.design_get_for(user, design_id)
     sections = list(selectors.design_sections(design=access.design))
-    return design_data(access.design, can_edit=access.can_edit, sections=sections)
+    values = calc_services.design_values(design=access.design)
+    return design_data(access.design, can_edit=access.can_edit, sections=sections, values=values)
 
 
 @router.get("/designs", response=list[DesignSummaryOut], summary="Designs I can see")

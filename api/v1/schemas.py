@@ -180,11 +180,30 @@ class DesignSummaryOut(Schema):
     last_edited_by: str
 
 
+class ValueOut(Schema):
+    name: str | None = Field(description="The name the calc line defines.")
+    value: float | None = Field(description="The result in `unit`; null when it has an error.")
+    unit: str | None = Field(
+        description="The unit of `value` and `display`: the line's target unit if it gives one."
+    )
+    display: str | None = Field(
+        description="The result as the page shows it (3 significant figures)."
+    )
+    error: str | None
+    warning: str | None
+    section: str = Field(description="The key of the section that defines it.")
+    line: int = Field(description="The line of the section's text, from 1.")
+    formula: str
+
+
 class DesignOut(DesignSummaryOut):
     created_by: str
     created_at: datetime
     can_edit: bool
     sections: list[SectionOut]
+    values: list[ValueOut] = Field(
+        default_factory=list, description="The estimates of the design's calc blocks."
+    )
 
 
 class DesignIn(Schema):

@@ -65,13 +65,16 @@ def design_summary_data(design: Design) -> dict[str, Any]:
     }
 
 
-def design_data(design: Design, *, can_edit: bool, sections: list[Section]) -> dict[str, Any]:
+def design_data(
+    design: Design, *, can_edit: bool, sections: list[Section], values: list[dict] | None = None
+) -> dict[str, Any]:
     return {
         **design_summary_data(design),
         "created_by": design.created_by.username,
         "created_at": design.created_at,
         "can_edit": can_edit,
         "sections": [section_data(s) for s in sections],
+        "values": values or [],
     }
 
 

@@ -112,9 +112,13 @@ def _where(line: Line, titles: dict[str, str]) -> str:
     return f"{titles.get(line.section, line.section)}, line {line.number}"
 
 
-def _suggest(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f"; did you mean “{close[0]}”?" if close else ""
+def _suggest(name: str, defined: Iterable[str]) -> str:
+    """The closest of the design's names, else of the units."""
+    for candidates in (set(defined), set(UNITS)):
+        close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
+        if close:
+            return f"; did you mean “{close[0]}”?"
+    return ""
 
 
 def evaluate(sections: Iterable[tuple[str, str]], titles: dict[str, str] | None = None):
@@ -150,12 +154,11 @@ def evaluate(sections: Iterable[tuple[str, str]], titles: dict[str, str] | None 
         if len(places) == 1 and not places[0].error
     }
     _mark_cycles(by_name, titles)
-    known = set(defined) | set(UNITS)
     for line in _order(by_name):
         if time.monotonic() - started > TIME_BUDGET:
             line.error = "this design's estimates took too long to compute"
             continue
-        _evaluate_line(line, by_name, known)
+        _evaluate_line(line, by_name, set(defined))
     return Evaluation(lines=lines, by_name=by_name)
 
 
@@ -236,7 +239,7 @@ def _mark_cycles(by_name: dict[str, Line], titles: dict[str, str]) -> None:
             by_name.pop(name, None)
 
 
-def _evaluate_line(line: Line, by_name: dict[str, Line], known: set[str]) -> None:
+def _evaluate_line(line: Line, by_name: dict[str, Line], defined: set[str]) -> None:
     definition = line.definition
     assert definition is not None
     used: list[str] = []
@@ -253,9 +256,9 @@ def _evaluate_line(line: Line, by_name: dict[str, Line], known: set[str]) -> Non
             if unit.warning and unit.warning not in line.warnings:
                 line.warnings.append(unit.warning)
             return Quantity(unit.factor, unit.dims)
-        if name in known and name not in UNITS:
+        if name in defined:
             raise CalcError(f"uses “{name}”, which has an error")
-        raise CalcError(f"unknown name “{name}”{_suggest(name, known - {definition.name})}")
+        raise CalcError(f"unknown name “{name}”{_suggest(name, defined - {definition.name})}")
 
     try:
         quantity = Evaluator(line.text, resolve)(definition.expr)

@@ -181,6 +181,9 @@ def show(quantity: Quantity, target: tuple[str, Quantity] | None = None) -> Show
         if unit.value == 0:
             raise CalcError(f"cannot convert to {text}: it is zero")
         number = value / unit.value
+        if abs(number) >= 10**6:  # 40.0 million per day, not 4.00e7 per day
+            scale, size = _step(number, _COUNT_STEPS)
+            return Shown(number, text, _join(format_number(number / size) + scale, text))
         return Shown(number, text, _join(format_number(number), text))
     if dims == DIMENSIONLESS:
         scale, size = _step(value, _COUNT_STEPS)
