@@ -48,7 +48,7 @@ from django.utils.safestring import mark_safe
 
 from accounts.models import Invitation, Membership, Team
 from config import metrics
-from designs.models import Design, DesignReader, Section
+from designs.models import Design, DesignReader, DesignValues, Section
 from designs.selectors import DesignAccess
 
 PAGES = ("design", "dashboard")
@@ -121,6 +121,8 @@ _stamp_parts: dict[str, list[StampPart]] = {
         StampPart(model=Section, column="design", of="design", measure="COALESCE(SUM(version), 0)"),
         StampPart(model=DesignReader, column="design", of="design"),
         StampPart(model=Membership, column="team", of="team"),
+        # A save elsewhere changes the values a section shows, not its version.
+        StampPart(model=DesignValues, column="design", of="design"),
     ],
     "dashboard": [
         StampPart(model=Design, column="id", of="viewer_designs"),
@@ -221,7 +223,16 @@ def fresh_for(times: Iterable[datetime], now: datetime) -> int:
 def _card_key(page_request: PageRequest, section: Section, digest: str, *, can_edit: bool) -> str:
     parts = ":".join(part.key(page_request, section) for part in _section_parts)
     edit = "edit" if can_edit else "read"
-    return f"card:{digest}:{section.pk}:{section.version}:{edit}:{parts}"
+    version = f"{section.version}{_estimates_key(section.body_html)}"
+    return f"card:{digest}:{section.pk}:{version}:{edit}:{parts}"
+
+
+def _estimates_key(body_html: str) -> str:
+    """For a section that shows estimates, a hash of its HTML: they change with saves of
+    other sections, which leave its version as it is."""
+    if "calc-" not in body_html:
+        return ""
+    return "." + hashlib.blake2b(body_html.encode(), digest_size=8).hexdigest()
 
 
 def _cards_digest(panels: dict[str, list[str]]) -> str:
