@@ -22,8 +22,9 @@ from designs.calc.units import COUNT_WORDS, UNITS, CalcError, Quantity, Shown, s
 
 MAX_LINES = 2_000  # calc lines in one design
 MAX_REFERENCES = 5_000  # references in one section
-TIME_BUDGET = 0.5  # seconds for one design's lines; the rest are reported, not computed
+TIME_BUDGET = 1.0  # seconds for one design's lines; the rest are reported, not computed
 
+TOO_LONG = "this design's estimates took too long to compute"
 _FENCE = re.compile(r"^[ \t>*+\-\d.]*(`{3,}|~{3,})[ \t]*calc\b", re.M)
 REFERENCE = re.compile(r"\{\{\s*([^{}<>\n]{1,200}?)\s*\}\}")
 _blocks_parser = MarkdownIt("commonmark")
@@ -132,6 +133,9 @@ def evaluate(sections: Iterable[tuple[str, str]], titles: dict[str, str] | None 
         if index >= MAX_LINES:
             line.error = f"a design may hold {MAX_LINES:,} calc lines; this one is past that"
             continue
+        if time.monotonic() - started > TIME_BUDGET:
+            line.error = TOO_LONG
+            continue
         try:
             line.definition = parse_definition(line.text)
         except CalcError as error:
@@ -156,7 +160,7 @@ def evaluate(sections: Iterable[tuple[str, str]], titles: dict[str, str] | None 
     _mark_cycles(by_name, titles)
     for line in _order(by_name):
         if time.monotonic() - started > TIME_BUDGET:
-            line.error = "this design's estimates took too long to compute"
+            line.error = TOO_LONG
             continue
         _evaluate_line(line, by_name, set(defined))
     return Evaluation(lines=lines, by_name=by_name)

@@ -71,7 +71,6 @@ _parser = Lark(
     GRAMMAR,
     parser="lalr",
     start=["definition", "unit_target"],
-    propagate_positions=True,
     maybe_placeholders=True,
 )
 
@@ -110,7 +109,7 @@ def _depth(node) -> int:
 
 def _syntax_message(text: str, error: LarkError) -> str:
     if isinstance(error, UnexpectedCharacters):
-        return f"unexpected “{text[error.pos_in_stream]}” at column {error.column}"
+        return f"unexpected “{text[error.pos_in_stream or 0]}” at column {error.column}"
     if isinstance(error, UnexpectedInput):
         token = getattr(error, "token", None)
         if token is not None and token.type == "$END":
@@ -136,13 +135,39 @@ def _parse(text: str, start: str) -> Tree:
     return tree
 
 
-def _span(text: str, node) -> str:
-    meta = node if isinstance(node, Token) else getattr(node, "meta", None)
-    start = getattr(meta, "start_pos", None)
-    end = getattr(meta, "end_pos", None)
-    if start is None or end is None:
-        return text.strip()
-    return text[start:end].strip()
+_WRITTEN = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"}
+
+
+def written(node) -> str:
+    """An expression as text again, for messages (``1 MB + 1 MB/s``)."""
+    if isinstance(node, Token):
+        return str(node)
+    rule, children = node.data, node.children
+    if rule in ("number", "name"):
+        return str(children[0])
+    if rule in _WRITTEN:
+        left, right = (written(child) for child in children)
+        if rule == "mul" and _implicit(children):
+            return f"{left} {right}"
+        joiner = "^" if rule == "pow" else f" {_WRITTEN[rule]} "
+        if rule == "div" and _implicit([None, children[1]]):
+            return f"{left}/{right}"
+        if rule == "div" and isinstance(children[1], Tree) and children[1].data == "mul":
+            return f"{left} / ({right})"
+        return f"{left}{joiner}{right}"
+    if rule == "neg":
+        return f"-{written(children[0])}"
+    if rule == "percent":
+        return f"{written(children[0])}%"
+    if rule == "reciprocal":
+        return f"/{written(children[0])}"
+    return " ".join(written(child) for child in children)
+
+
+def _implicit(children) -> bool:
+    """``500 B`` rather than ``500 * B``: a number or product times a name."""
+    right = children[1]
+    return isinstance(right, Tree) and right.data == "name"
 
 
 @lru_cache(maxsize=4096)
@@ -154,12 +179,13 @@ def parse_definition(text: str) -> Definition:
     tree = _parse(text, "definition")
     name, expr, target = tree.children
     target_expr = target.children[0] if target is not None else None
+    expr_text, _arrow, target_text = text.split("=", 1)[1].partition("->")
     return Definition(
         name=str(name),
         expr=expr,
-        expr_text=_span(text, expr),
+        expr_text=expr_text.strip(),
         target=target_expr,
-        target_text=_span(text, target_expr) if target_expr is not None else "",
+        target_text=target_text.strip(),
         names=_names(expr),
     )
 
@@ -176,8 +202,9 @@ def _check_size(value: Fraction) -> Fraction:
     return value
 
 
-def _literal(token: Token) -> Fraction:
-    text = str(token).replace("_", "")
+@lru_cache(maxsize=4096)
+def _literal(token: str) -> Fraction:
+    text = token.replace("_", "")
     mantissa, _, exponent = text.lower().partition("e")
     if sum(c.isdigit() for c in mantissa) > MAX_LITERAL_DIGITS:
         raise CalcError(f"{token} has more than {MAX_LITERAL_DIGITS} digits")
@@ -201,10 +228,10 @@ class Evaluator:
 
     def __call__(self, node) -> Quantity:
         if isinstance(node, Token):
-            return self.resolve(str(node)) if node.type == "NAME" else Quantity(_literal(node))
+            return self.resolve(str(node)) if node.type == "NAME" else Quantity(_literal(str(node)))
         rule = node.data
         if rule == "number":
-            return Quantity(_literal(node.children[0]))
+            return Quantity(_literal(str(node.children[0])))
         if rule == "name":
             return self.resolve(str(node.children[0]))
         args = [self(child) for child in node.children]
@@ -212,7 +239,7 @@ class Evaluator:
             left, right = args
             if left.dims != right.dims:
                 verb = "add" if rule == "add" else "subtract"
-                a, b = (_span(self.text, child) for child in node.children)
+                a, b = (written(child) for child in node.children)
                 raise CalcError(
                     f"cannot {verb} {a} and {b}: {describe(left.dims)} and {describe(right.dims)}"
                 )
@@ -224,7 +251,7 @@ class Evaluator:
         if rule == "div":
             left, right = args
             if right.value == 0:
-                raise CalcError(f"division by zero ({_span(self.text, node.children[1])} is 0)")
+                raise CalcError(f"division by zero ({written(node.children[1])} is 0)")
             return Quantity(
                 _check_size(left.value / right.value), _add(left.dims, _neg(right.dims))
             )

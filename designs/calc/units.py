@@ -175,12 +175,14 @@ def show(quantity: Quantity, target: tuple[str, Quantity] | None = None) -> Show
     ``target`` (its text and its value) when given."""
     value, dims = quantity.value, quantity.dims
     if target is not None:
-        text, unit = target
-        if unit.dims != dims:
-            raise CalcError(f"cannot convert {describe(dims)} to {text} ({describe(unit.dims)})")
-        if unit.value == 0:
+        text, target_unit = target
+        if target_unit.dims != dims:
+            raise CalcError(
+                f"cannot convert {describe(dims)} to {text} ({describe(target_unit.dims)})"
+            )
+        if target_unit.value == 0:
             raise CalcError(f"cannot convert to {text}: it is zero")
-        number = value / unit.value
+        number = value / target_unit.value
         if abs(number) >= 10**6:  # 40.0 million per day, not 4.00e7 per day
             scale, size = _step(number, _COUNT_STEPS)
             return Shown(number, text, _join(format_number(number / size) + scale, text))
@@ -204,11 +206,11 @@ def show(quantity: Quantity, target: tuple[str, Quantity] | None = None) -> Show
     if dims == (0, -1):
         scale, size = _step(value, _COUNT_STEPS)
         number = value / size
-        unit = f"{scale.strip()} /s".strip()
-        return Shown(number, unit, f"{format_number(number)}{scale} /s")
-    unit = base_unit_text(dims)
+        per_second = f"{scale.strip()} /s".strip()
+        return Shown(number, per_second, f"{format_number(number)}{scale} /s")
+    base = base_unit_text(dims)
     number = value / _base_factor(dims)
-    return Shown(number, unit, _join(format_number(number), unit))
+    return Shown(number, base, _join(format_number(number), base))
 
 
 def _join(number: str, unit: str) -> str:
@@ -221,7 +223,8 @@ def _base_factor(dims: Dims) -> Fraction:
 
 def base_unit_text(dims: Dims) -> str:
     """The unit of a value in bytes and seconds, e.g. ``B/s``, ``B^2``, ``1/s^2``."""
-    top, bottom = [], []
+    top: list[str] = []
+    bottom: list[str] = []
     for name, power in (("B", dims[0]), ("s", dims[1])):
         if power:
             text = name if abs(power) == 1 else f"{name}^{abs(power)}"

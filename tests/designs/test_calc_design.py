@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from designs import services
 from designs.models import DesignValues, Section
-from tests.api.conftest import api_for  # noqa: F401 - the JSON client fixture
-from tests.factories import make_design, make_template
+from tests.api.conftest import ApiClient
+from tests.factories import make_api_token, make_design, make_template
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,11 @@ storage_5y = writes * 500 B * 5 years -> TB
 ```
 """
 USES = "We take {{ writes }} and keep {{ storage_5y -> TiB }} for five years.\n"
+
+
+@pytest.fixture
+def api_for():
+    return lambda user: ApiClient(make_api_token(user=user))
 
 
 def save(section: Section, body: str, user) -> Section:
@@ -129,7 +134,7 @@ def test_the_preview_computes_with_the_draft_and_the_designs_other_values(design
     html = response.content.decode()
     assert "347 /s" in html
     assert "= 347 /s" in html
-    assert not DesignValues.objects.get(design=design).values[-1]["name"] == "peak"
+    assert DesignValues.objects.get(design=design).values[-1]["name"] != "peak"
 
 
 def test_the_api_lists_the_values(design, alice, api_for):
