@@ -21,11 +21,11 @@ from designs.calc.engine import Definition, Evaluator, parse_definition, unit_va
 from designs.calc.units import COUNT_WORDS, UNITS, CalcError, Quantity, Shown, show, unit_named
 
 MAX_LINES = 2_000  # calc lines in one design
-MAX_REFERENCES = 5_000  # references in one section
+MAX_REFERENCES = 1_000  # references in one section; the rest stay as written
 TIME_BUDGET = 1.0  # seconds for one design's lines; the rest are reported, not computed
 
 TOO_LONG = "this design's estimates took too long to compute"
-_FENCE = re.compile(r"^[ \t>*+\-\d.]*(`{3,}|~{3,})[ \t]*calc\b", re.M)
+_FENCE = re.compile(r"^[ \t>*+\-\d.)]*(`{3,}|~{3,})[ \t]*calc\b", re.M)
 REFERENCE = re.compile(r"\{\{\s*([^{}<>\n]{1,200}?)\s*\}\}")
 _blocks_parser = MarkdownIt("commonmark")
 
@@ -140,6 +140,8 @@ def evaluate(sections: Iterable[tuple[str, str]], titles: dict[str, str] | None 
             line.definition = parse_definition(line.text)
         except CalcError as error:
             line.error = str(error)
+        except Exception:  # a line, whatever it holds, never breaks the save or the page
+            line.error = "cannot read this line"
     defined: dict[str, list[Line]] = {}
     for line in lines:
         if line.definition is not None:
@@ -273,7 +275,7 @@ def _evaluate_line(line: Line, by_name: dict[str, Line], defined: set[str]) -> N
         line.quantity = quantity
     except CalcError as error:
         line.error = str(error)
-    except (RecursionError, MemoryError, OverflowError, ValueError, ZeroDivisionError):
+    except Exception:  # a line, whatever it holds, never breaks the save or the page
         line.error = "cannot compute this line"
     line.inputs = tuple(dict.fromkeys(used))
 
@@ -330,9 +332,10 @@ def reference_html(text: str, evaluation: Evaluation) -> str:
             shown = show(line.quantity, (target_text, _target(target_text, warnings)))
         else:
             shown = line.shown or show(line.quantity)
-    except CalcError as error:
+    except Exception as error:  # a reference never breaks the save or the page
+        reason = str(error) if isinstance(error, CalcError) else "cannot show this value"
         written = html.escape("{{ " + text + " }}", quote=False)
-        message = html.escape(str(error), quote=False)
+        message = html.escape(reason, quote=False)
         return (
             f'<span class="calc-ref calc-error" tabindex="0">{written}'
             f'<span class="calc-tip" role="tooltip">⚠ {message}</span></span>'
