@@ -87,7 +87,7 @@ def fence_html(content: str) -> str:
     """A calc fence as HTML with an empty result slot after each line of code."""
     rows = []
     for raw in content.rstrip("\n").split("\n"):
-        source = html.escape(raw, quote=False)
+        source = html.escape(raw)
         if split_comment(raw):
             rows.append(
                 f'<span class="calc-row"><span class="calc-src">{source}</span>'
@@ -294,17 +294,18 @@ def _target(text: str, warnings: list[str]) -> Quantity:
 
 
 _SLOT = '<span class="calc-out"></span>'
-_CODE_OR_TAG = re.compile(r"<(pre|code)\b.*?</\1>|<[^>]*>", re.S)
+# Code (left as written) or a tag, whose quoted attribute values may hold ">".
+_CODE_OR_TAG = re.compile(r"""<(pre|code)\b.*?</\1>|<(?:[^>"']|"[^"]*"|'[^']*')*>""", re.S)
 
 
 def line_html(line: Line) -> str:
     if line.error:
-        message = html.escape(line.error, quote=False)
+        message = html.escape(line.error)
         return f'<span class="calc-out calc-error">⚠ {message}</span>'
     assert line.shown is not None
-    result = html.escape(line.shown.display, quote=False)
+    result = html.escape(line.shown.display)
     if line.warnings:
-        note = html.escape("; ".join(line.warnings), quote=False)
+        note = html.escape("; ".join(line.warnings))
         return f'<span class="calc-out calc-warning">= {result} <em>⚠ {note}</em></span>'
     return f'<span class="calc-out">= {result}</span>'
 
@@ -334,8 +335,8 @@ def reference_html(text: str, evaluation: Evaluation) -> str:
             shown = line.shown or show(line.quantity)
     except Exception as error:  # a reference never breaks the save or the page
         reason = str(error) if isinstance(error, CalcError) else "cannot show this value"
-        written = html.escape("{{ " + text + " }}", quote=False)
-        message = html.escape(reason, quote=False)
+        written = html.escape("{{ " + text + " }}")
+        message = html.escape(reason)
         return (
             f'<span class="calc-ref calc-error" tabindex="0">{written}'
             f'<span class="calc-tip" role="tooltip">⚠ {message}</span></span>'
@@ -346,8 +347,8 @@ def reference_html(text: str, evaluation: Evaluation) -> str:
         if source is not None and source.shown is not None:
             tip.append(f"{used} = {source.shown.display}")
     tip.extend(f"⚠ {warning}" for warning in warnings)
-    tip_html = html.escape(" · ".join(tip), quote=False)
-    value = html.escape(shown.display, quote=False)
+    tip_html = html.escape(" · ".join(tip))
+    value = html.escape(shown.display)
     return (
         f'<span class="calc-ref" tabindex="0">{value}'
         f'<span class="calc-tip" role="tooltip">{tip_html}</span></span>'

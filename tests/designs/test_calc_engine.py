@@ -254,3 +254,12 @@ def test_a_displayed_value_computes_back_to_itself(value, unit_text):
     again = values(f"x = {shown.display}")["x"]
     assert not again.error, (shown.display, again.error)
     assert again.shown.display == shown.display
+
+
+def test_references_in_attributes_stay_as_written():
+    evaluation = _eval("x = 1")
+    html = '<p><img src="/a.png" alt="a>{{ x }}"> and <a title=\'b>{{ x }}\'>{{ x }}</a></p>'
+    filled = calc.fill(html, "s", evaluation)
+    assert 'alt="a>{{ x }}"' in filled
+    assert "title='b>{{ x }}'" in filled
+    assert filled.count("calc-ref") == 1
