@@ -154,11 +154,15 @@ _TIME_STEPS = [
 
 
 def _step(value: Fraction, steps) -> tuple[str, Fraction]:
-    """The largest step that leaves at least 1 (rounded), else the smallest."""
-    magnitude = abs(value)
+    """The largest step that leaves at least 1 once rounded to 3 figures (999.6 is 1.00k),
+    else the smallest."""
+    try:
+        magnitude = abs(float(value))
+    except OverflowError:
+        magnitude = float("inf")
     chosen = steps[0]
     for name, size in steps:
-        if magnitude * (1 + Fraction(1, 2000)) >= size:
+        if magnitude >= float(size) * 0.9995:
             chosen = (name, size)
     return chosen[0], Fraction(chosen[1])
 
