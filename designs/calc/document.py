@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore, normalize
 
 from designs.calc.engine import Definition, Evaluator, parse_definition, unit_value
 from designs.calc.units import COUNT_WORDS, UNITS, CalcError, Quantity, Shown, show, unit_named
@@ -69,10 +70,18 @@ class Line:
 
 def section_lines(key: str, body: str) -> list[Line]:
     """The calc lines of a section, as Markdown finds its calc fences."""
-    if not _FENCE.search(body):
-        return []
+    from designs.markdown import MAX_JOINED_LINES, _joined_lines  # it imports this module
+
+    if not _FENCE.search(body) or _joined_lines(body) > MAX_JOINED_LINES:
+        return []  # past that limit, the text is shown as written: no results to show
+    env: dict = {}
+    state = StateCore(body, _blocks_parser, env)
+    normalize(state)
+    tokens: list = []
+    # The block pass only: fences are blocks, and the inline pass is what costs on long text.
+    _blocks_parser.block.parse(state.src, _blocks_parser, env, tokens)
     lines = []
-    for token in _blocks_parser.parse(body):
+    for token in tokens:
         if token.type != "fence" or token.info.strip().split()[:1] != ["calc"]:
             continue
         first = (token.map[0] if token.map else 0) + 2

@@ -263,3 +263,10 @@ def test_references_in_attributes_stay_as_written():
     assert 'alt="a>{{ x }}"' in filled
     assert "title='b>{{ x }}'" in filled
     assert filled.count("calc-ref") == 1
+
+
+def test_a_text_too_long_to_lay_out_has_no_estimates_and_ends_quickly():
+    body = block("x = 1") + "\n" + "a\n" * 100_000
+    started = time.perf_counter()
+    assert calc.evaluate([("s", body)]).lines == []
+    assert time.perf_counter() - started < 0.5
