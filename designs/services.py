@@ -16,6 +16,7 @@ from accounts.models import Membership, Team, User
 from config.ratelimit import wait_words, window_hit
 from designs.checklists import install_default_template
 from designs.markdown import render_markdown
+from designs.merge import SectionText, merge_section
 from designs.models import (
     SUMMARY_MAX_CHARS,
     Design,
@@ -431,3 +432,72 @@ def design_lock(*, design: Design) -> None:
     (it updates the design's last edit), so what is read after this sees no save in
     progress: a verdict records the versions that are really saved."""
     Design.objects.select_for_update().filter(pk=design.pk).values_list("pk").first()
+
+
+@dataclass(frozen=True)
+class SectionSave:
+    section: Section  # as saved
+    merged: bool  # the save was made from an older version and merged with the newer saves
+
+
+def section_save(
+    *,
+    section: Section,
+    body: str,
+    base_version: int,
+    edited_by: User,
+    state: str | None = None,
+    na_reason: str | None = None,
+) -> SectionSave:
+    """``section_update``, merging a save made from an older version with the saves since
+    (designs/merge.py): edits that do not overlap are saved as one new revision (``merged``);
+    overlapping ones raise SectionConflict as ``section_update`` does, with nothing saved.
+
+    Atomic: the merge runs with the section's row locked, so no save slips in between the
+    merge and its write. Raises ValidationError for bad input, merged or not.
+    """
+    try:
+        return SectionSave(
+            section_update(
+                section=section,
+                body=body,
+                base_version=base_version,
+                edited_by=edited_by,
+                state=state,
+                na_reason=na_reason,
+            ),
+            merged=False,
+        )
+    except SectionConflict as conflict:
+        if not 0 <= base_version < conflict.current.version:
+            raise
+    with transaction.atomic():
+        current = (
+            Section.objects.select_for_update(of=("self",))
+            .select_related("updated_by")
+            .get(pk=section.pk)
+        )
+        base = SectionText("", Section.State.EMPTY, "")
+        if base_version:
+            found = Revision.objects.filter(section=current, version=base_version).first()
+            if found is None:
+                raise SectionConflict(current)
+            base = SectionText(found.body, found.state, found.na_reason)
+        merged = merge_section(
+            base=base,
+            theirs=SectionText(current.body, current.state, current.na_reason),
+            body=body,
+            state=state,
+            na_reason=na_reason,
+        )
+        if merged is None:
+            raise SectionConflict(current)
+        saved = section_update(
+            section=current,
+            body=merged.body,
+            state=merged.state,
+            na_reason=merged.na_reason,
+            base_version=current.version,
+            edited_by=edited_by,
+        )
+        return SectionSave(saved, merged=True)

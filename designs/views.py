@@ -288,7 +288,7 @@ def section_edit(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResp
             preview_html=render_markdown(data["body"]),
         )
     try:
-        saved = services.section_update(
+        save = services.section_save(
             section=section,
             body=data["body"],
             state=data["state"],
@@ -320,8 +320,21 @@ def section_edit(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResp
         return _section_response(
             request, access, section, partial="section-editor", form=form, status=400
         )
+    saved = save.section
+    if save.merged:
+        messages.success(
+            request,
+            f"Someone saved “{saved.title}” while you edited it; your changes did not overlap "
+            f"theirs, so both were merged and saved as version {saved.version}.",
+        )
+    if save.merged and request.htmx:
+        # The whole page again, with the merged text and the message saying what happened.
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = saved.get_absolute_url()
+        return response
     if not request.htmx:
-        messages.success(request, f"Saved “{saved.title}” (version {saved.version}).")
+        if not save.merged:
+            messages.success(request, f"Saved “{saved.title}” (version {saved.version}).")
         return redirect(saved.get_absolute_url())
     # Coverage and the last edit changed: the fragment also refreshes them out of band.
     access.design.refresh_from_db(
