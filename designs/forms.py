@@ -36,7 +36,9 @@ class SectionForm(forms.Form):
     body = forms.CharField(
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "true"}),
+        widget=forms.Textarea(
+            attrs={"rows": 14, "spellcheck": "true", "aria-label": "Answer (Markdown)"}
+        ),
     )
     state = forms.ChoiceField(
         choices=[
