@@ -8,8 +8,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Membership, Team, User
@@ -20,12 +20,14 @@ from designs.merge import SectionText, merge_section
 from designs.models import (
     SUMMARY_MAX_CHARS,
     Design,
+    DesignLink,
     DesignReader,
     Revision,
     Section,
     Template,
     TemplateSection,
 )
+from designs.selectors import readable_design_ids
 from designs.signals import section_saved
 
 
@@ -501,3 +503,46 @@ def section_save(
             edited_by=edited_by,
         )
         return SectionSave(saved, merged=True)
+
+
+@transaction.atomic
+def design_link_add(*, design: Design, target: Design, kind: str, added_by: User) -> DesignLink:
+    """Link ``design`` to ``target`` ("relates to" or "supersedes").
+
+    Raises PermissionError unless ``added_by`` is a member of ``design``'s team,
+    ValidationError if they may not read ``target`` (told as "no such design", never
+    revealing it exists), for a link to itself, an unknown kind, or a link of that kind
+    already between the two (either way round). Atomic; two people adding the same link at
+    once make one link and one ValidationError.
+    """
+    if not Membership.objects.filter(team_id=design.team_id, user=added_by).exists():
+        raise PermissionError("Only members of the design's team can link it to others.")
+    if kind not in DesignLink.Kind.values:
+        raise ValidationError({"kind": f"Unknown kind of link “{kind}”."})
+    if not readable_design_ids(user=added_by, design_ids=[target.pk]):
+        raise ValidationError({"target": "No such design among those you can see."})
+    if target.pk == design.pk:
+        raise ValidationError({"target": "A design cannot link to itself."})
+    label = DesignLink.Kind(kind).label.lower()
+    taken = ValidationError({"target": f"These two designs are already linked as “{label}”."})
+    pair = Q(from_design=design, to_design=target) | Q(from_design=target, to_design=design)
+    if DesignLink.objects.filter(pair, kind=kind).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            return DesignLink.objects.create(
+                from_design=design, to_design=target, kind=kind, created_by=added_by
+            )
+    except IntegrityError as exc:  # the same link added at the same moment
+        raise taken from exc
+
+
+@transaction.atomic
+def design_link_remove(*, design: Design, link: DesignLink, removed_by: User) -> None:
+    """Remove ``link`` from ``design``'s side (either end). Raises PermissionError unless
+    ``removed_by`` is a member of ``design``'s team. Idempotent."""
+    if not Membership.objects.filter(team_id=design.team_id, user=removed_by).exists():
+        raise PermissionError("Only members of the design's team can remove its links.")
+    if design.pk not in (link.from_design_id, link.to_design_id):
+        raise ValidationError({"link": "That link is not one of this design's."})
+    DesignLink.objects.filter(pk=link.pk).delete()
