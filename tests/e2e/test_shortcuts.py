@@ -241,6 +241,10 @@ def test_main_pages_have_no_serious_accessibility_violations(design, browser, li
 
     bob = UserFactory(username="bob")
     request_review(design=design, reviewer=bob, requested_by=design.created_by)
+    newer = make_design(team=design.team, author=design.created_by, title="Rate limiter v2")
+    services.design_link_add(
+        design=newer, target=design, kind="supersedes", added_by=design.created_by
+    )
     add_comment(section=design.sections.get(position=1), author=bob, body="Which plans?")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -256,6 +260,7 @@ def test_main_pages_have_no_serious_accessibility_violations(design, browser, li
             "section edit": section_edit,
             "inbox": reverse("reviews:inbox"),
             "team": reverse("teams:detail", args=[design.team_id]),
+            "related designs": reverse("designs:links", args=[design.pk]),
         }.items():
             page.goto(live_server.url + path)
             found[name] = _serious(page)
