@@ -36,7 +36,9 @@ class SectionForm(forms.Form):
     body = forms.CharField(
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "true"}),
+        widget=forms.Textarea(
+            attrs={"rows": 14, "spellcheck": "true", "aria-label": "Answer (Markdown)"}
+        ),
     )
     state = forms.ChoiceField(
         choices=[
@@ -65,3 +67,20 @@ class RestoreForm(forms.Form):
 class DiffForm(forms.Form):
     from_version = forms.IntegerField(min_value=0, required=False)
     to_version = forms.IntegerField(min_value=0, required=False)
+
+
+class DesignLinkForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[
+            ("relates_to", "Relates to"),
+            ("supersedes", "Supersedes (replaces it)"),
+        ],
+        label="This design",
+    )
+    target = forms.TypedChoiceField(coerce=int, empty_value=None, label="Design")
+
+    def __init__(self, *args, targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        target_field = self.fields["target"]
+        assert isinstance(target_field, forms.ChoiceField)
+        target_field.choices = [(d.pk, f"{d.title} ({d.team.name})") for d in targets]

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 
 from accounts.models import Team
@@ -248,3 +249,49 @@ class DesignValues(models.Model):
 
     def __str__(self) -> str:
         return f"Values of {self.design}"
+
+
+class DesignLink(models.Model):
+    """``from_design`` relates to, or supersedes, ``to_design``. Shown on both designs'
+    pages, to each viewer only where the other design is one they may read."""
+
+    class Kind(models.TextChoices):
+        RELATES_TO = "relates_to", "Relates to"
+        SUPERSEDES = "supersedes", "Supersedes"
+
+    from_design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="links_out")
+    to_design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(from_design=models.F("to_design")),
+                name="design_link_not_self",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["relates_to", "supersedes"]),
+                name="design_link_kind_valid",
+            ),
+            # One link of a kind per pair of designs, whichever way it was made: "A relates
+            # to B" is "B relates to A", and A and B cannot supersede each other.
+            models.UniqueConstraint(
+                Least("from_design", "to_design"),
+                Greatest("from_design", "to_design"),
+                "kind",
+                name="design_link_pair_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["from_design", "kind"]),
+            models.Index(fields=["to_design", "kind"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_design} {self.get_kind_display().lower()} {self.to_design}"

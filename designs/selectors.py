@@ -12,7 +12,7 @@ from accounts.models import Membership, Team, User
 from designs.diff import DiffLine as DiffLine  # the diff of two versions lives there
 from designs.diff import TextDiff as TextDiff
 from designs.diff import text_diff as text_diff
-from designs.models import Design, DesignReader, Revision, Section, Template
+from designs.models import Design, DesignLink, DesignReader, Revision, Section, Template
 
 
 @dataclass(frozen=True)
@@ -263,3 +263,83 @@ def revision_text(*, section: Section, version: int) -> str:
     if text is None:
         raise Http404("No such version.")
     return text
+
+
+# Related designs -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RelatedDesign:
+    """A link as one design's page shows it: the other design, and which way it points."""
+
+    link: DesignLink
+    design: Design  # the other design
+    outgoing: bool  # the page's design is the link's ``from_design``
+
+    @property
+    def label(self) -> str:
+        if self.link.kind == DesignLink.Kind.RELATES_TO:
+            return "Relates to"
+        return "Supersedes" if self.outgoing else "Superseded by"
+
+
+def _visible_design_ids(user: User) -> QuerySet[Design, int]:
+    return Design.objects.filter(_visible_q(user)).values_list("pk", flat=True)
+
+
+def design_links(*, design: Design, fetched_by: User) -> list[RelatedDesign]:
+    """The links of ``design`` whose other design ``fetched_by`` may read, oldest first; the
+    others are left out entirely (not even counted). One query, however many links."""
+    if not fetched_by.is_authenticated or not fetched_by.is_active:
+        return []
+    visible = _visible_design_ids(fetched_by)
+    links = (
+        DesignLink.objects.filter(
+            Q(from_design=design, to_design__in=visible)
+            | Q(to_design=design, from_design__in=visible)
+        )
+        .select_related("from_design", "to_design")
+        .order_by("created_at", "pk")
+    )
+    related = []
+    for link in links:
+        outgoing = link.from_design_id == design.pk
+        other = link.to_design if outgoing else link.from_design
+        related.append(RelatedDesign(link=link, design=other, outgoing=outgoing))
+    return related
+
+
+def design_link_get_for(user: User, design: Design, link_id: int) -> DesignLink:
+    """A link of ``design`` whose other design ``user`` may read; Http404 otherwise."""
+    for related in design_links(design=design, fetched_by=user):
+        if related.link.pk == link_id:
+            return related.link
+    raise Http404("No such link.")
+
+
+def design_link_targets(*, design: Design, fetched_by: User, limit: int = 200) -> list[Design]:
+    """Designs ``fetched_by`` may read that ``design`` could link to: the most recently
+    edited ``limit`` of them (the API takes any readable design's id)."""
+    return list(
+        design_list(fetched_by=fetched_by).exclude(pk=design.pk).select_related("team")[:limit]
+    )
+
+
+def design_superseders_attach(*, designs: list[Design], fetched_by: User) -> None:
+    """Set ``superseded_by`` on each of ``designs``: the designs ``fetched_by`` may read that
+    supersede it (an empty list if none). One query for the whole list."""
+    by_design: dict[int, list[Design]] = {d.pk: [] for d in designs}
+    if by_design and fetched_by.is_authenticated and fetched_by.is_active:
+        links = (
+            DesignLink.objects.filter(
+                kind=DesignLink.Kind.SUPERSEDES,
+                to_design__in=list(by_design),
+                from_design__in=_visible_design_ids(fetched_by),
+            )
+            .select_related("from_design")
+            .order_by("created_at", "pk")
+        )
+        for link in links:
+            by_design[link.to_design_id].append(link.from_design)
+    for design in designs:
+        design.superseded_by = by_design[design.pk]  # type: ignore[attr-defined]

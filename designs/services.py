@@ -8,8 +8,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Membership, Team, User
@@ -18,15 +18,18 @@ from designs.calc import involves as involves_estimates
 from designs.calc import services as calc_services
 from designs.checklists import install_default_template
 from designs.markdown import render_markdown
+from designs.merge import SectionText, merge_section
 from designs.models import (
     SUMMARY_MAX_CHARS,
     Design,
+    DesignLink,
     DesignReader,
     Revision,
     Section,
     Template,
     TemplateSection,
 )
+from designs.selectors import readable_design_ids
 from designs.signals import section_saved
 
 
@@ -441,3 +444,115 @@ def design_lock(*, design: Design) -> None:
     (it updates the design's last edit), so what is read after this sees no save in
     progress: a verdict records the versions that are really saved."""
     Design.objects.select_for_update().filter(pk=design.pk).values_list("pk").first()
+
+
+@dataclass(frozen=True)
+class SectionSave:
+    section: Section  # as saved
+    merged: bool  # the save was made from an older version and merged with the newer saves
+
+
+def section_save(
+    *,
+    section: Section,
+    body: str,
+    base_version: int,
+    edited_by: User,
+    state: str | None = None,
+    na_reason: str | None = None,
+) -> SectionSave:
+    """``section_update``, merging a save made from an older version with the saves since
+    (designs/merge.py): edits that do not overlap are saved as one new revision (``merged``);
+    overlapping ones raise SectionConflict as ``section_update`` does, with nothing saved.
+
+    Atomic: the merge runs with the section's row locked, so no save slips in between the
+    merge and its write. Raises ValidationError for bad input, merged or not.
+    """
+    try:
+        return SectionSave(
+            section_update(
+                section=section,
+                body=body,
+                base_version=base_version,
+                edited_by=edited_by,
+                state=state,
+                na_reason=na_reason,
+            ),
+            merged=False,
+        )
+    except SectionConflict as conflict:
+        if not 0 <= base_version < conflict.current.version:
+            raise
+    with transaction.atomic():
+        current = (
+            Section.objects.select_for_update(of=("self",))
+            .select_related("updated_by")
+            .get(pk=section.pk)
+        )
+        base = SectionText("", Section.State.EMPTY, "")
+        if base_version:
+            found = Revision.objects.filter(section=current, version=base_version).first()
+            if found is None:
+                raise SectionConflict(current)
+            base = SectionText(found.body, found.state, found.na_reason)
+        merged = merge_section(
+            base=base,
+            theirs=SectionText(current.body, current.state, current.na_reason),
+            body=body,
+            state=state,
+            na_reason=na_reason,
+        )
+        if merged is None:
+            raise SectionConflict(current)
+        saved = section_update(
+            section=current,
+            body=merged.body,
+            state=merged.state,
+            na_reason=merged.na_reason,
+            base_version=current.version,
+            edited_by=edited_by,
+        )
+        return SectionSave(saved, merged=True)
+
+
+@transaction.atomic
+def design_link_add(*, design: Design, target: Design, kind: str, added_by: User) -> DesignLink:
+    """Link ``design`` to ``target`` ("relates to" or "supersedes").
+
+    Raises PermissionError unless ``added_by`` is a member of ``design``'s team,
+    ValidationError if they may not read ``target`` (told as "no such design", never
+    revealing it exists), for a link to itself, an unknown kind, or a link of that kind
+    already between the two (either way round). Atomic; two people adding the same link at
+    once make one link and one ValidationError.
+    """
+    if not Membership.objects.filter(team_id=design.team_id, user=added_by).exists():
+        raise PermissionError("Only members of the design's team can link it to others.")
+    if kind not in DesignLink.Kind.values:
+        raise ValidationError({"kind": f"Unknown kind of link “{kind}”."})
+    if not readable_design_ids(user=added_by, design_ids=[target.pk]):
+        raise ValidationError({"target": "No such design among those you can see."})
+    if target.pk == design.pk:
+        raise ValidationError({"target": "A design cannot link to itself."})
+    label = DesignLink.Kind(kind).label.lower()
+    taken = ValidationError({"target": f"These two designs are already linked as “{label}”."})
+    pair = Q(from_design=design, to_design=target) | Q(from_design=target, to_design=design)
+    if DesignLink.objects.filter(pair, kind=kind).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            return DesignLink.objects.create(
+                from_design=design, to_design=target, kind=kind, created_by=added_by
+            )
+    except IntegrityError as exc:  # the same link added at the same moment
+        raise taken from exc
+
+
+@transaction.atomic
+def design_link_remove(*, design: Design, link: DesignLink, removed_by: User) -> None:
+    """Remove ``link`` from ``design``'s side (either end). Raises PermissionError unless
+    ``removed_by`` is a member of ``design``'s team. Idempotent."""
+    if not Membership.objects.filter(team_id=design.team_id, user=removed_by).exists():
+        raise PermissionError("Only members of the design's team can remove its links.")
+    if design.pk not in (link.from_design_id, link.to_design_id):
+        raise ValidationError({"link": "That link is not one of this design's."})
+    DesignLink.objects.filter(pk=link.pk).delete()

@@ -17,8 +17,15 @@ from config.converters import parse_id
 from config.http import HtmxHttpRequest
 from designs import page, selectors, services
 from designs.calc import services as calc_services
-from designs.forms import DesignCreateForm, DesignEditForm, DiffForm, RestoreForm, SectionForm
-from designs.models import Design, Section
+from designs.forms import (
+    DesignCreateForm,
+    DesignEditForm,
+    DesignLinkForm,
+    DiffForm,
+    RestoreForm,
+    SectionForm,
+)
+from designs.models import Design, DesignLink, Section
 
 PAGE_TEMPLATE = "designs/design_detail.html"
 
@@ -59,8 +66,11 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
 
     def render(csrf_token: str | None, csp_nonce: str | None) -> str:
         designs = selectors.design_list(fetched_by=request.user, team_id=filters[0], status=status)
+        page_obj = Paginator(designs, 25).get_page(filters[2])
+        page_obj.object_list = list(page_obj.object_list)
+        selectors.design_superseders_attach(designs=page_obj.object_list, fetched_by=request.user)
         context = {
-            "page_obj": Paginator(designs, 25).get_page(filters[2]),
+            "page_obj": page_obj,
             "teams": selectors.teams_shown(fetched_by=request.user),
             "statuses": Design.Status.choices,
             "selected_team": filters[0],
@@ -290,7 +300,7 @@ def section_edit(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResp
             ),
         )
     try:
-        saved = services.section_update(
+        save = services.section_save(
             section=section,
             body=data["body"],
             state=data["state"],
@@ -322,8 +332,21 @@ def section_edit(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResp
         return _section_response(
             request, access, section, partial="section-editor", form=form, status=400
         )
+    saved = save.section
+    if save.merged:
+        messages.success(
+            request,
+            f"Someone saved “{saved.title}” while you edited it; your changes did not overlap "
+            f"theirs, so both were merged and saved as version {saved.version}.",
+        )
+    if save.merged and request.htmx:
+        # The whole page again, with the merged text and the message saying what happened.
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = saved.get_absolute_url()
+        return response
     if not request.htmx:
-        messages.success(request, f"Saved “{saved.title}” (version {saved.version}).")
+        if not save.merged:
+            messages.success(request, f"Saved “{saved.title}” (version {saved.version}).")
         return redirect(saved.get_absolute_url())
     # Coverage and the last edit changed: the fragment also refreshes them out of band.
     access.design.refresh_from_db(
@@ -441,3 +464,46 @@ def section_restore(request: HtmxHttpRequest, design_id: int, key: str) -> HttpR
         f"Restored version {form.cleaned_data['version']} as version {saved.version}.",
     )
     return redirect(saved.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def design_links(request: HtmxHttpRequest, design_id: int) -> HttpResponse:
+    """The design's related designs: the team's members add links and remove them."""
+    access, _ = _edit_access(request, design_id)
+    design = access.design
+    targets = selectors.design_link_targets(design=design, fetched_by=request.user)
+    form = DesignLinkForm(request.POST or None, targets=targets)
+    if request.method == "POST" and form.is_valid():
+        target = next(t for t in targets if t.pk == form.cleaned_data["target"])
+        try:
+            link = services.design_link_add(
+                design=design,
+                target=target,
+                kind=form.cleaned_data["kind"],
+                added_by=request.user,
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            label = DesignLink.Kind(link.kind).label.lower()
+            messages.success(request, f"“{design.title}” now {label} “{target.title}”.")
+            return redirect("designs:links", design.pk)
+    context = {
+        "design": design,
+        "access": access,
+        "related": selectors.design_links(design=design, fetched_by=request.user),
+        "form": form,
+    }
+    status = 400 if form.errors else 200
+    return render(request, "designs/design_links.html", context, status=status)
+
+
+@login_required
+@require_POST
+def design_link_remove(request: HtmxHttpRequest, design_id: int, link_id: int) -> HttpResponse:
+    access, _ = _edit_access(request, design_id)
+    link = selectors.design_link_get_for(request.user, access.design, link_id)
+    services.design_link_remove(design=access.design, link=link, removed_by=request.user)
+    messages.success(request, "Link removed.")
+    return redirect("designs:links", access.design.pk)

@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from api.v1 import designs, errors, exports, reviews, teams
+from api.v1 import designs, errors, exports, links, reviews, teams
 from api.v1.auth import SessionAuth, TokenAuth
 
 api = NinjaAPI(
@@ -22,5 +22,6 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/", teams.router)
 api.add_router("/", designs.router)
+api.add_router("/", links.router)
 api.add_router("/", reviews.router)
 api.add_router("/", exports.router)

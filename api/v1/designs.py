@@ -19,8 +19,8 @@ from api.v1.schemas import (
     DesignOut,
     DesignSummaryOut,
     RevisionOut,
-    SectionOut,
     SectionPatchIn,
+    SectionSavedOut,
     StatusName,
     limit_bytes,
     limit_chars,
@@ -106,7 +106,7 @@ def design_detail(request: HttpRequest, design_id: DesignId):
 @router.patch(
     "/designs/{design_id}/sections/{key}",
     response={
-        200: SectionOut,
+        200: SectionSavedOut,
         403: ErrorOut,
         404: ErrorOut,
         409: ConflictOut,
@@ -118,12 +118,14 @@ def design_detail(request: HttpRequest, design_id: DesignId):
 def section_update(
     request: HttpRequest, design_id: DesignId, key: SectionKey, payload: SectionPatchIn
 ):
-    """Saves only if nobody saved the section since `base_version`; otherwise 409 with the
-    section as saved now in `current`. Text is stored and returned exactly as sent."""
+    """Saves if nobody saved the section since `base_version`. If someone did, the two edits
+    are merged against `base_version` when they do not overlap (`"merged": true`); when they
+    overlap, nothing is saved and the answer is 409 with the section as saved now in
+    `current`. Text is stored and returned exactly as sent."""
     user = request.auth  # type: ignore[attr-defined]
     limit_bytes(payload.body, field="body", limit=section_body_limit())
     section = selectors.section_to_save(user, design_id, key)
-    saved = services.section_update(
+    save = services.section_save(
         section=section,
         body=section.body if payload.body is None else payload.body,
         state=payload.state,
@@ -131,7 +133,7 @@ def section_update(
         base_version=payload.base_version,
         edited_by=user,
     )
-    return section_data(saved)
+    return {**section_data(save.section), "merged": save.merged}
 
 
 @router.get(

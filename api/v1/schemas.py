@@ -169,6 +169,13 @@ class SectionOut(Schema):
     updated_by: str | None
 
 
+class SectionSavedOut(SectionOut):
+    merged: bool = Field(
+        description="True when the save was made from an older version and merged with the "
+        "saves since (edits that do not overlap)."
+    )
+
+
 class DesignSummaryOut(Schema):
     id: int
     title: str

@@ -271,6 +271,52 @@ def test_saving_from_a_stale_base_version_is_409_with_the_current_section(
     assert stored(design).body == "first"
 
 
+MERGE_BASE = "one\ntwo\nthree\nfour\nfive\n"
+
+
+@pytest.mark.django_db
+def test_a_stale_save_that_does_not_overlap_is_merged_and_200(owner_client, member_client, design):
+    owner_client.patch_json(section_url(design), {"body": MERGE_BASE, "base_version": 0})
+    owner_client.patch_json(
+        section_url(design), {"body": MERGE_BASE.replace("one", "ONE"), "base_version": 1}
+    )
+    response = member_client.patch_json(
+        section_url(design),
+        {"body": MERGE_BASE.replace("five", "FIVE"), "state": "answered", "base_version": 1},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["merged"] is True
+    assert body["version"] == 3
+    assert body["body"] == "ONE\ntwo\nthree\nfour\nFIVE\n"
+    saved = stored(design)
+    assert (saved.body, saved.state, saved.version) == (body["body"], "answered", 3)
+    revision = Revision.objects.get(section=saved, version=3)
+    assert revision.body == saved.body
+    assert revision.author.username == "member"
+
+
+@pytest.mark.django_db
+def test_a_save_from_the_current_version_says_it_was_not_merged(owner_client, design):
+    response = owner_client.patch_json(section_url(design), {"body": "x", "base_version": 0})
+    assert response.json()["merged"] is False
+
+
+@pytest.mark.django_db
+def test_a_stale_save_that_overlaps_is_409_and_changes_nothing(owner_client, member_client, design):
+    owner_client.patch_json(section_url(design), {"body": MERGE_BASE, "base_version": 0})
+    owner_client.patch_json(
+        section_url(design), {"body": MERGE_BASE.replace("two", "TWO"), "base_version": 1}
+    )
+    response = member_client.patch_json(
+        section_url(design), {"body": MERGE_BASE.replace("three", "3"), "base_version": 1}
+    )
+    assert response.status_code == 409
+    assert response.json()["current"]["version"] == 2
+    assert stored(design).body == MERGE_BASE.replace("two", "TWO")
+    assert Revision.objects.filter(section=stored(design)).count() == 2
+
+
 @pytest.mark.django_db
 def test_reviewer_saving_a_section_gets_403_with_a_reason(api_for, reviewer, design):
     response = api_for(reviewer).patch_json(section_url(design), {"body": "x", "base_version": 0})

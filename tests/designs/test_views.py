@@ -251,6 +251,50 @@ def test_conflict_without_javascript_shows_the_whole_page_with_both_texts(client
     assert b"My text" in response.content
 
 
+def test_a_stale_form_save_that_does_not_overlap_is_merged_and_says_so(client, design, alice):
+    _save(design, "one\ntwo\nthree\n", alice)
+    _save(design, "ONE\ntwo\nthree\n", alice)
+    client.force_login(alice)
+    response = client.post(
+        _url("section_edit", design),
+        # A browser sends CRLF; the merge sees the text as saved (LF).
+        {"body": "one\r\ntwo\r\nTHREE\r\n", "state": "draft", "base_version": 1},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "both were merged and saved as version 3" in response.content.decode()
+    section = design.sections.get(key=KEY)
+    assert (section.body, section.version) == ("ONE\ntwo\nTHREE\n", 3)
+
+
+def test_a_stale_htmx_save_that_merges_reloads_the_page(client, design, alice):
+    _save(design, "one\ntwo\nthree\n", alice)
+    _save(design, "ONE\ntwo\nthree\n", alice)
+    client.force_login(alice)
+    response = client.post(
+        _url("section_edit", design),
+        {"body": "one\ntwo\nTHREE\n", "state": "draft", "base_version": 1},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == design.sections.get(key=KEY).get_absolute_url()
+    assert design.sections.get(key=KEY).body == "ONE\ntwo\nTHREE\n"
+
+
+def test_a_stale_form_save_that_overlaps_still_shows_the_conflict(client, design, alice):
+    _save(design, "one\ntwo\nthree\n", alice)
+    _save(design, "one\nTWO\nthree\n", alice)
+    client.force_login(alice)
+    response = client.post(
+        _url("section_edit", design),
+        {"body": "one\n2\nthree\n", "state": "draft", "base_version": 1},
+        **HTMX,
+    )
+    assert response.status_code == 409
+    assert 'name="base_version" value="2"' in response.content.decode()
+    assert design.sections.get(key=KEY).body == "one\nTWO\nthree\n"
+
+
 def test_not_applicable_without_reason_is_400_with_a_message(client, design, alice):
     client.force_login(alice)
     response = client.post(

@@ -127,6 +127,10 @@ class World:
         self.users["other_team"] = self.rival
         self.design = make_design(team=self.team, author=self.alice, title="URL shortener")
         self.rival_design = make_design(team=self.other_team, author=self.rival, title="Theirs")
+        self.older_design = make_design(team=self.team, author=self.alice, title="Older one")
+        self.link = design_services.design_link_add(
+            design=self.design, target=self.older_design, kind="relates_to", added_by=self.alice
+        )
         request_review(design=self.design, reviewer=self.users["reviewer"])
         request_review(design=self.design, reviewer=self.users["comment_author"])
         section = Section.objects.get(design=self.design, position=1)
@@ -176,6 +180,7 @@ class World:
             "username": self.users["reviewer"].username,
             "job_id": self.job.pk,
             "invitation_id": self.invitation.pk,
+            "link_id": self.link.pk,
         }
 
     def client_for(self, role: str, *, enforce_csrf_checks: bool = False) -> Client:

@@ -237,6 +237,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "api-v1:design_detail": {"GET": API_READERS, "other": ALWAYS_405},
     "api-v1:section_update": {"PATCH": "401 404 404 200 403 403", "other": ALWAYS_405},
     "api-v1:section_revisions": {"GET": API_READERS, "other": ALWAYS_405},
+    "api-v1:design_link_list": {"GET": API_READERS, "other": ALWAYS_405},
+    "api-v1:design_link_add": {"POST": "401 404 404 201 403 403", "other": ALWAYS_405},
+    "api-v1:design_link_remove": {"DELETE": "401 404 404 204 403 403", "other": ALWAYS_405},
     "api-v1:reviewer_add": {"POST": "401 404 404 201 403 403", "other": ALWAYS_405},
     "api-v1:reviewer_remove": {"DELETE": "401 404 404 204 403 403", "other": ALWAYS_405},
     "api-v1:comment_list": {"GET": API_READERS, "other": ALWAYS_405},
@@ -266,6 +269,9 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "designs:detail": {"GET": READERS, "other": LOGIN_THEN_405},
     "designs:edit": {"GET": EDITORS, "POST": "302 404 404 302 403 403", "other": LOGIN_THEN_405},
+    # Related designs: readers see the links on the design page; the team changes them.
+    "designs:links": {"GET": EDITORS, "POST": "302 404 404 302 403 403", "other": LOGIN_THEN_405},
+    "designs:link_remove": {"POST": "302 404 404 302 403 403", "other": LOGIN_THEN_405},
     # Without htmx the section's own URL sends readers to it on the design page.
     "designs:section": {
         "GET": "302 404 404 302 302 302",
@@ -326,6 +332,7 @@ PAYLOADS: dict[str, dict] = {
         }
     },
     "designs:section_preview": {"POST": {"body": "*Text*"}},
+    "designs:links": {"POST": lambda w: {"target": w.older_design.pk, "kind": "supersedes"}},
     "designs:section_restore": {
         "POST": lambda w: {"version": 1, "base_version": w.section.version}
     },
@@ -337,6 +344,9 @@ PAYLOADS: dict[str, dict] = {
         "PATCH": lambda w: {"body": "From the API.", "base_version": w.section.version}
     },
     "api-v1:reviewer_add": {"POST": {"username": "mallory"}},
+    "api-v1:design_link_add": {
+        "POST": lambda w: {"design_id": w.older_design.pk, "kind": "supersedes"}
+    },
     "api-v1:comment_add": {"POST": {"body": "From the API."}},
     "api-v1:comment_update": {"PATCH": {"issue_status": "dropped"}},
     "api-v1:verdict_add": {"POST": {"verdict": "approve"}},
