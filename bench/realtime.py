@@ -228,26 +228,23 @@ async def memory_per_document(pair, paths, sessions, documents: int) -> None:
     pid = pair.processes[1].pid
     base = pair.ws_urls[1]
     await asyncio.sleep(1)
-    # Connections alone first (all on one section), then one per section.
+    # One socket on each of ``documents`` sections, then as many more sockets on one of
+    # them: the difference is what the open documents cost. Both only grow the process.
     before = rss_kib(pid)
-    same = [await connect(base, paths[0], sessions[0]) for _ in range(documents)]
-    await asyncio.sleep(2)
-    with_connections = rss_kib(pid)
-    for ws in same:
-        await ws.close()
-    await asyncio.sleep(3)
-    base_rss = rss_kib(pid)
     spread = [await connect(base, path, sessions[0]) for path in paths[:documents]]
     await asyncio.sleep(3)
-    after = rss_kib(pid)
-    per_connection = (with_connections - before) / documents
-    per_document = (after - base_rss) / documents - per_connection
+    with_documents = rss_kib(pid)
+    same = [await connect(base, paths[0], sessions[0]) for _ in range(documents)]
+    await asyncio.sleep(3)
+    with_connections = rss_kib(pid)
+    per_connection = (with_connections - with_documents) / documents
+    per_document = (with_documents - before) / documents - per_connection
     print(f"memory per open document (~10,000 characters, loaded from PostgreSQL), {documents}:")
     print(
         f"  {per_document:.0f} KiB a document beyond its connection "
         f"({per_connection:.0f} KiB a connection)"
     )
-    for ws in spread:
+    for ws in spread + same:
         await ws.close()
 
 
@@ -293,14 +290,21 @@ async def typists(pair, paths, sessions, seconds: int, label: str) -> None:
 async def main_async(args, paths: list[str], sessions: list[str]) -> None:
     from tests.asgi_pair import AsgiPair
 
+    only = args.only
     pair = AsgiPair(server_env())
     try:
-        await fan_out(pair, paths, sessions, args.viewers)
-        await idle_sockets(pair, paths, sessions, args.idle)
-        await memory_per_document(pair, paths, sessions, args.documents)
-        await typists(pair, paths, sessions, args.seconds, "default debounce: 2 s idle, 10 s max")
+        if only in (None, "memory"):  # first, on processes nothing else has grown
+            await memory_per_document(pair, paths, sessions, args.documents)
+        if only in (None, "fanout"):
+            await fan_out(pair, paths, sessions, args.viewers)
+        if only in (None, "idle"):
+            await idle_sockets(pair, paths, sessions, args.idle)
+        if only in (None, "saves"):
+            await typists(pair, paths, sessions, args.seconds, "default: 2 s idle, 10 s max")
     finally:
         pair.stop()
+    if only not in (None, "saves"):
+        return
     pair = AsgiPair(
         server_env(CRIT_REALTIME_SAVE_IDLE_SECONDS="0.05", CRIT_REALTIME_SAVE_MAX_SECONDS="0.1")
     )
@@ -316,6 +320,9 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=2000)
     parser.add_argument("--documents", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument(
+        "--only", choices=["fanout", "idle", "memory", "saves"], help="one part alone"
+    )
     args = parser.parse_args()
     setup_database()
     _design, paths, sessions = seed(max(args.documents, 40 + 20))
