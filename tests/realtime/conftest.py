@@ -21,6 +21,23 @@ from django.test import Client
 from tests.asgi_pair import asgi_pair  # noqa: F401 (the two-process fixture)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _socket_threads_connections_ended(django_db_setup, django_db_blocker):
+    """Sockets reach the database from threads of event loops that are gone by the end of
+    the run; their connections would outlive them and keep the test database from being
+    dropped. End them (only this database's, and never this thread's own) before it is."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _channel_layer_of_its_own(settings):
     if settings.REDIS_URL:

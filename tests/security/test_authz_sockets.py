@@ -7,7 +7,12 @@ import pytest
 
 from realtime.rooms import registry
 from realtime.ydoc import MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS
-from tests.realtime.conftest import communicator, run, session_cookie
+from tests.realtime.conftest import (  # noqa: F401 (a fixture)
+    _socket_threads_connections_ended,
+    communicator,
+    run,
+    session_cookie,
+)
 from tests.realtime.yclient import YClient
 from tests.security.authz import ROLES, World
 
