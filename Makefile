@@ -41,7 +41,12 @@ run: seed
 	@echo "  Crit is starting at http://$(HOST):$(PORT)/"
 	@echo "  Sign in as alice / demo (author), bob / demo or carol / demo (reviewers)."
 	@echo ""
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@# One ASGI server for pages, static files (WhiteNoise, from the source tree in DEBUG)
+	@# and WebSockets; it restarts when a Python file changes. Django answers each request in
+	@# a thread of its own under ASGI, so no persistent database connections (CONN_MAX_AGE=0).
+	CONN_MAX_AGE=$${CONN_MAX_AGE:-0} $(BIN)/uvicorn config.asgi:application --reload \
+		--host $(HOST) --port $(PORT) \
+		--ws-max-size 1048576 --log-level info
 
 worker: $(RUN_STAMP)
 	$(BIN)/celery -A config worker --loglevel=info --concurrency=2
@@ -50,7 +55,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
-	$(BIN)/mypy accounts designs reviews exports api config demo
+	$(BIN)/mypy accounts designs reviews exports api config demo realtime
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
