@@ -556,6 +556,8 @@ def design_link_remove(*, design: Design, link: DesignLink, removed_by: User) ->
     if design.pk not in (link.from_design_id, link.to_design_id):
         raise ValidationError({"link": "That link is not one of this design's."})
     DesignLink.objects.filter(pk=link.pk).delete()
+
+
 def revision_co_authors_set(*, section_id: int, version: int, user_ids: list[int]) -> None:
     """Record who else typed into the live save of ``section_id`` at ``version``
     (realtime/): the revision's author is the last to type, these the others."""
