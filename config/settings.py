@@ -249,6 +249,9 @@ CRIT_HISTORY_FOLD_SECONDS = env.int("CRIT_HISTORY_FOLD_SECONDS", default=5 * 60)
 CRIT_SECTION_BODY_MAX_BYTES = 200_000
 CRIT_COMMENT_BODY_MAX_BYTES = 50_000
 CRIT_TITLE_MAX_CHARS = 200
+# A Markdown document imported as a design (or a template), uploaded or pasted. Half the
+# request body limit: the import's preview step sends the text back once more.
+CRIT_IMPORT_MAX_BYTES = env.int("CRIT_IMPORT_MAX_BYTES", default=400_000)
 CRIT_API_WRITES_PER_MINUTE = env.int("CRIT_API_WRITES_PER_MINUTE", default=120)
 # Sign-in lockout: this many failures for one account, or from one address, within the
 # window pause sign-ins for it until the window ends.

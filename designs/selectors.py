@@ -5,14 +5,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import Membership, Team, User
 from designs.diff import DiffLine as DiffLine  # the diff of two versions lives there
 from designs.diff import TextDiff as TextDiff
 from designs.diff import text_diff as text_diff
-from designs.models import Design, DesignReader, Revision, Section, Template
+from designs.models import Design, DesignReader, Revision, Section, Template, TemplateSection
 
 
 @dataclass(frozen=True)
@@ -263,3 +263,65 @@ def revision_text(*, section: Section, version: int) -> str:
     if text is None:
         raise Http404("No such version.")
     return text
+
+
+@dataclass(frozen=True)
+class TemplateAccess:
+    """A template and whether the caller may change it: the owners of its team may; the
+    built-in checklist (no team) is never changed."""
+
+    template: Template
+    role: str | None  # the caller's role in the template's team
+
+    @property
+    def can_edit(self) -> bool:
+        return self.template.team_id is not None and self.role == Membership.Role.OWNER
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.template.team_id is None
+
+
+def template_get_for(user: User, template_id: int, *, for_edit: bool = False) -> TemplateAccess:
+    """A template the caller may see (the built-in one, or one of their teams'), in one
+    query. Http404 otherwise; PermissionError when ``for_edit`` and they may not edit it."""
+    if not user.is_authenticated:
+        raise Http404("No such template.")
+    role = Membership.objects.filter(team=OuterRef("team_id"), user=user).values("role")[:1]
+    row = (
+        Template.objects.filter(pk=template_id)
+        .select_related("team")
+        .annotate(_role=Subquery(role))
+        .first()
+    )
+    if row is None or (row.team_id is not None and row._role is None):
+        raise Http404("No such template.")
+    access = TemplateAccess(template=row, role=row._role)
+    if for_edit and not access.can_edit:
+        if access.is_builtin:
+            raise PermissionError(
+                "The built-in checklist cannot be edited: copy it into a team template."
+            )
+        raise PermissionError("Only a team owner can change the team's templates.")
+    return access
+
+
+def template_list_shown(*, fetched_by: User) -> QuerySet[Template]:
+    """The templates the viewer may use, built-in first, each with ``sections_total``."""
+    return (
+        template_list(fetched_by=fetched_by)
+        .select_related("team")
+        .annotate(sections_total=Count("sections"))
+        .order_by("-is_default", F("team__name").asc(nulls_first=True), "name", "pk")
+    )
+
+
+def template_sections(*, template: Template) -> list[TemplateSection]:
+    return list(template.sections.order_by("position"))
+
+
+def teams_owned(*, fetched_by: User) -> QuerySet[Team]:
+    """The teams the viewer owns: where they may make templates."""
+    return Team.objects.filter(
+        memberships__user=fetched_by, memberships__role=Membership.Role.OWNER
+    ).order_by("name", "pk")
