@@ -174,8 +174,10 @@ def design_sections(*, design: Design) -> QuerySet[Section]:
 
 def template_list(*, fetched_by: User) -> QuerySet[Template]:
     teams = Membership.objects.filter(user=fetched_by).values("team_id")
-    return Template.objects.filter(Q(team__isnull=True) | Q(team__in=teams)).order_by(
-        "-is_default", "name"
+    return (
+        Template.objects.filter(Q(team__isnull=True) | Q(team__in=teams))
+        .select_related("team")
+        .order_by("-is_default", "name")
     )
 
 
