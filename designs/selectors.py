@@ -309,11 +309,13 @@ def template_get_for(user: User, template_id: int, *, for_edit: bool = False) ->
 
 
 def template_list_shown(*, fetched_by: User) -> QuerySet[Template]:
-    """The templates the viewer may use, built-in first, each with ``sections_total``."""
+    """The templates the viewer may use, built-in first, each with ``sections_total`` and
+    ``_role`` (the viewer's role in its team)."""
+    role = Membership.objects.filter(team=OuterRef("team_id"), user=fetched_by).values("role")
     return (
         template_list(fetched_by=fetched_by)
         .select_related("team")
-        .annotate(sections_total=Count("sections"))
+        .annotate(sections_total=Count("sections"), _role=Subquery(role[:1]))
         .order_by("-is_default", F("team__name").asc(nulls_first=True), "name", "pk")
     )
 

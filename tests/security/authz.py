@@ -163,6 +163,13 @@ class World:
             team=self.team, invitee=self.users["outsider"], invited_by=self.alice
         )
         assert Membership.objects.filter(team=self.team).count() == 2
+        from designs import template_services
+        from designs.models import Template
+
+        # The team's own template (a copy of the built-in, so it has the section keys).
+        self.template = template_services.template_copy(
+            source=Template.objects.get(is_default=True), team=self.team, created_by=self.alice
+        )
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -176,6 +183,7 @@ class World:
             "username": self.users["reviewer"].username,
             "job_id": self.job.pk,
             "invitation_id": self.invitation.pk,
+            "template_id": self.template.pk,
         }
 
     def client_for(self, role: str, *, enforce_csrf_checks: bool = False) -> Client:
