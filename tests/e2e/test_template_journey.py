@@ -72,3 +72,26 @@ def test_template_keyboard_reorder_design_and_import(platform, sign_in, tmp_path
     assert bodies == {"Context": "Abuse from one client.", "Risks": "Bots.", "Goals": "Fair use."}
     assert imported.summary == "Token buckets at the edge."
     assert page.page_errors == []
+
+
+def test_drag_a_section_to_reorder_the_template(platform, sign_in, live_server):
+    from playwright.sync_api import expect
+
+    from designs import template_services
+
+    template = template_services.template_create_from_markdown(
+        team=platform, text=CHECKLIST, created_by=platform.created_by
+    )
+    page = sign_in("alice")
+    page.goto(f"{live_server.url}/templates/{template.pk}/")
+    titles = page.locator(".template-section h2")
+    expect(titles).to_have_text(["1. Context", "2. Goals", "3. Risks"])
+
+    page.locator("#tsec-risks h2").drag_to(
+        page.locator("#tsec-context"), target_position={"x": 30, "y": 5}
+    )
+
+    expect(titles).to_have_text(["1. Risks", "2. Context", "3. Goals"])
+    assert list(template.sections.values_list("key", flat=True)) == ["risks", "context", "goals"]
+    page.screenshot(path="/tmp/templates_detail.png", full_page=True)
+    assert page.page_errors == []
