@@ -283,9 +283,9 @@ CRIT_PREVIEWS_PER_MINUTE = env.int("CRIT_PREVIEWS_PER_MINUTE", default=60)
 # A running export whose heartbeat is older than this belongs to a worker that died: the
 # task's hard time limit (180 s) plus a margin.
 CRIT_EXPORT_STALE_SECONDS = env.int("CRIT_EXPORT_STALE_SECONDS", default=240)
-# One limit on a request's body, files included (Crit takes no uploads): a larger
-# Content-Length is refused with 413 before the body is read (config.limits), and a body
-# streamed without one is cut off there under ASGI.
+# One limit on a request's body, files included (the only uploads are Markdown imports,
+# under CRIT_IMPORT_MAX_BYTES): a larger Content-Length is refused with 413 before the body
+# is read (config.limits), and a body streamed without one is cut off there under ASGI.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_000
