@@ -7,6 +7,7 @@ TemplateVersion row. Designs copy their sections when they are created and recor
 version, so no change here ever reaches an existing design.
 """
 
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ GUIDANCE_MAX_BYTES = 20_000
 SECTIONS_MAX = 60
 ROLES_MAX = 10
 ROLE_MAX_CHARS = 50
+# A section key appears in URLs: the characters of the <slug:> converter only.
+_KEY = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,9 @@ def _write_sections(template: Template, drafts: Sequence[SectionDraft]) -> None:
             TemplateSection.objects.filter(pk=existing[draft.key].pk).update(**fields)
             used.add(draft.key)
         else:
-            fresh = draft.key and draft.key not in existing and draft.key not in used
+            fresh = (
+                _KEY.fullmatch(draft.key) and draft.key not in existing and draft.key not in used
+            )
             key = draft.key if fresh else _new_key(draft.title, taken)
             used.add(key)
             TemplateSection.objects.create(template=template, key=key, **fields)

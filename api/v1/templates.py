@@ -50,6 +50,7 @@ class TemplateSectionIn(Schema):
     key: str = Field(
         "",
         max_length=100,
+        pattern=r"^[-a-zA-Z0-9_]*$",
         description="An existing section's key keeps that section (a retitle); empty for new.",
     )
     title: Line = Field(max_length=200)

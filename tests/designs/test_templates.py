@@ -209,3 +209,22 @@ def test_bad_section_titles_are_refused_without_a_half_made_template(team, owner
         )
     assert not Template.objects.filter(team=team).exists()
     assert Design.objects.count() == Section.objects.values("design").distinct().count()
+
+
+def test_keys_that_are_not_url_slugs_are_replaced(team, owner):
+    template = ts.template_create(
+        team=team,
+        name="RFC",
+        sections=[
+            ts.SectionDraft(title="Café", key="café"),
+            ts.SectionDraft(title="Two", key="a b"),
+            ts.SectionDraft(title="Three", key="fine-key"),
+            ts.SectionDraft(title="Four", key="fine-key"),
+        ],
+        created_by=owner,
+    )
+    assert _keys(template) == ["cafe", "two", "fine-key", "four"]
+
+
+def _keys(template):
+    return list(template.sections.values_list("key", flat=True))
