@@ -266,6 +266,9 @@ CRIT_HISTORY_FOLD_SECONDS = env.int("CRIT_HISTORY_FOLD_SECONDS", default=5 * 60)
 CRIT_SECTION_BODY_MAX_BYTES = 200_000
 CRIT_COMMENT_BODY_MAX_BYTES = 50_000
 CRIT_TITLE_MAX_CHARS = 200
+# A Markdown document imported as a design (or a template), uploaded or pasted. Half the
+# request body limit: the import's preview step sends the text back once more.
+CRIT_IMPORT_MAX_BYTES = env.int("CRIT_IMPORT_MAX_BYTES", default=400_000)
 CRIT_API_WRITES_PER_MINUTE = env.int("CRIT_API_WRITES_PER_MINUTE", default=120)
 # Sign-in lockout: this many failures for one account, or from one address, within the
 # window pause sign-ins for it until the window ends.
@@ -297,9 +300,9 @@ CRIT_PREVIEWS_PER_MINUTE = env.int("CRIT_PREVIEWS_PER_MINUTE", default=60)
 # A running export whose heartbeat is older than this belongs to a worker that died: the
 # task's hard time limit (180 s) plus a margin.
 CRIT_EXPORT_STALE_SECONDS = env.int("CRIT_EXPORT_STALE_SECONDS", default=240)
-# One limit on a request's body, files included (Crit takes no uploads): a larger
-# Content-Length is refused with 413 before the body is read (config.limits), and a body
-# streamed without one is cut off there under ASGI.
+# One limit on a request's body, files included (the only uploads are Markdown imports,
+# under CRIT_IMPORT_MAX_BYTES): a larger Content-Length is refused with 413 before the body
+# is read (config.limits), and a body streamed without one is cut off there under ASGI.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_000

@@ -22,7 +22,9 @@ class DesignCreateForm(forms.Form):
         assert isinstance(team_field, forms.ChoiceField)
         assert isinstance(template_field, forms.ChoiceField)
         team_field.choices = [(t.pk, t.name) for t in teams]
-        template_field.choices = [(t.pk, t.name) for t in templates]
+        template_field.choices = [
+            (t.pk, f"{t.name} ({t.team.name})" if t.team_id else t.name) for t in templates
+        ]
 
 
 class DesignEditForm(forms.Form):

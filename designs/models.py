@@ -16,6 +16,9 @@ class Template(models.Model):
         Team, null=True, blank=True, on_delete=models.CASCADE, related_name="templates"
     )
     is_default = models.BooleanField(default=False)
+    # Every edit of a team template makes a new version (a TemplateVersion row keeps each
+    # one); designs record the version they were created from and never change with it.
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -35,6 +38,9 @@ class TemplateSection(models.Model):
     key = models.SlugField(max_length=100)
     title = models.CharField(max_length=200)
     guidance = models.TextField(blank=True, help_text="Markdown: what a good answer covers.")
+    # Names of the roles whose sign-off the section will need. Kept and shown now; it takes
+    # effect when section sign-off exists.
+    signoff_roles = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -49,6 +55,29 @@ class TemplateSection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.title}"
+
+
+class TemplateVersion(models.Model):
+    """A template as it was at one version: name, description and sections, frozen. Written
+    by the template services on every change; never changed once written."""
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    snapshot = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["template", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "version"], name="template_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} v{self.version}"
 
 
 # One limit for a design's summary: the model, the forms, the service and the API share it.
@@ -66,6 +95,8 @@ class Design(models.Model):
     template = models.ForeignKey(
         Template, null=True, blank=True, on_delete=models.SET_NULL, related_name="designs"
     )
+    # The version of ``template`` the sections were copied from.
+    template_version = models.PositiveIntegerField(null=True, blank=True)
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True, max_length=SUMMARY_MAX_CHARS)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)

@@ -5,14 +5,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import Membership, Team, User
 from designs.diff import DiffLine as DiffLine  # the diff of two versions lives there
 from designs.diff import TextDiff as TextDiff
 from designs.diff import text_diff as text_diff
-from designs.models import Design, DesignLink, DesignReader, Revision, Section, Template
+from designs.models import (
+    Design,
+    DesignLink,
+    DesignReader,
+    Revision,
+    Section,
+    Template,
+    TemplateSection,
+)
 
 
 @dataclass(frozen=True)
@@ -174,8 +182,10 @@ def design_sections(*, design: Design) -> QuerySet[Section]:
 
 def template_list(*, fetched_by: User) -> QuerySet[Template]:
     teams = Membership.objects.filter(user=fetched_by).values("team_id")
-    return Template.objects.filter(Q(team__isnull=True) | Q(team__in=teams)).order_by(
-        "-is_default", "name"
+    return (
+        Template.objects.filter(Q(team__isnull=True) | Q(team__in=teams))
+        .select_related("team")
+        .order_by("-is_default", "name")
     )
 
 
@@ -343,3 +353,67 @@ def design_superseders_attach(*, designs: list[Design], fetched_by: User) -> Non
             by_design[link.to_design_id].append(link.from_design)
     for design in designs:
         design.superseded_by = by_design[design.pk]  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class TemplateAccess:
+    """A template and whether the caller may change it: the owners of its team may; the
+    built-in checklist (no team) is never changed."""
+
+    template: Template
+    role: str | None  # the caller's role in the template's team
+
+    @property
+    def can_edit(self) -> bool:
+        return self.template.team_id is not None and self.role == Membership.Role.OWNER
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.template.team_id is None
+
+
+def template_get_for(user: User, template_id: int, *, for_edit: bool = False) -> TemplateAccess:
+    """A template the caller may see (the built-in one, or one of their teams'), in one
+    query. Http404 otherwise; PermissionError when ``for_edit`` and they may not edit it."""
+    if not user.is_authenticated:
+        raise Http404("No such template.")
+    role = Membership.objects.filter(team=OuterRef("team_id"), user=user).values("role")[:1]
+    row = (
+        Template.objects.filter(pk=template_id)
+        .select_related("team")
+        .annotate(_role=Subquery(role))
+        .first()
+    )
+    if row is None or (row.team_id is not None and row._role is None):
+        raise Http404("No such template.")
+    access = TemplateAccess(template=row, role=row._role)
+    if for_edit and not access.can_edit:
+        if access.is_builtin:
+            raise PermissionError(
+                "The built-in checklist cannot be edited: copy it into a team template."
+            )
+        raise PermissionError("Only a team owner can change the team's templates.")
+    return access
+
+
+def template_list_shown(*, fetched_by: User) -> QuerySet[Template]:
+    """The templates the viewer may use, built-in first, each with ``sections_total`` and
+    ``_role`` (the viewer's role in its team)."""
+    role = Membership.objects.filter(team=OuterRef("team_id"), user=fetched_by).values("role")
+    return (
+        template_list(fetched_by=fetched_by)
+        .select_related("team")
+        .annotate(sections_total=Count("sections"), _role=Subquery(role[:1]))
+        .order_by("-is_default", F("team__name").asc(nulls_first=True), "name", "pk")
+    )
+
+
+def template_sections(*, template: Template) -> list[TemplateSection]:
+    return list(template.sections.order_by("position"))
+
+
+def teams_owned(*, fetched_by: User) -> QuerySet[Team]:
+    """The teams the viewer owns: where they may make templates."""
+    return Team.objects.filter(
+        memberships__user=fetched_by, memberships__role=Membership.Role.OWNER
+    ).order_by("name", "pk")

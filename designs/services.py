@@ -182,6 +182,7 @@ def design_create(
     design = Design.objects.create(
         team=team,
         template=template,
+        template_version=template.version,
         title=title,
         summary=summary,
         created_by=created_by,

@@ -1,11 +1,12 @@
 from django.urls import path
 
 import config.converters  # noqa: F401 (registers the <id:> converter)
-from designs import views
+from designs import template_views, views
 
 app_name = "designs"
 
 section = "designs/<id:design_id>/sections/<slug:key>/"
+template = "templates/<id:template_id>/"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -24,4 +25,27 @@ urlpatterns = [
     path(section + "history/", views.section_history, name="section_history"),
     path(section + "diff/", views.section_diff, name="section_diff"),
     path(section + "restore/", views.section_restore, name="section_restore"),
+    path("designs/import/", template_views.design_import, name="import"),
+    path("templates/", template_views.template_list, name="templates"),
+    path("templates/new/", template_views.template_create, name="template_create"),
+    path(template, template_views.template_detail, name="template_detail"),
+    path(template + "edit/", template_views.template_edit, name="template_edit"),
+    path(template + "copy/", template_views.template_copy, name="template_copy"),
+    path(template + "order/", template_views.template_reorder, name="template_reorder"),
+    path(template + "sections/", template_views.template_section_add, name="template_section_add"),
+    path(
+        template + "sections/<slug:key>/",
+        template_views.template_section_edit,
+        name="template_section_edit",
+    ),
+    path(
+        template + "sections/<slug:key>/move/",
+        template_views.template_section_move,
+        name="template_section_move",
+    ),
+    path(
+        template + "sections/<slug:key>/remove/",
+        template_views.template_section_remove,
+        name="template_section_remove",
+    ),
 ]

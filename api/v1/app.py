@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from api.v1 import designs, errors, exports, links, reviews, teams
+from api.v1 import designs, errors, exports, links, reviews, teams, templates
 from api.v1.auth import SessionAuth, TokenAuth
 
 api = NinjaAPI(
@@ -21,6 +21,8 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/", teams.router)
+# Before designs: its /designs/import must not be read as /designs/{design_id}.
+api.add_router("/", templates.router)
 api.add_router("/", designs.router)
 api.add_router("/", links.router)
 api.add_router("/", reviews.router)

@@ -7,8 +7,16 @@ Markdown viewers hide, so the file can be read back without loss:
     BODY
     (one blank line)
     <!-- crit:end key=KEY -->
+
+Each section's state (and the reason it does not apply, as a JSON string) follows its
+heading in one more hidden line, and the summary sits between two of them, so that
+importing the file (designs.importing) gives back the same design:
+
+    <!-- crit:section key=KEY state=STATE reason="..." -->
+    <!-- crit:summary --> SUMMARY <!-- crit:end summary -->
 """
 
+import json
 import re
 from datetime import UTC, datetime
 
@@ -28,6 +36,19 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _heading(text: str) -> str:
+    """A title as one heading line: as written when it is one line already."""
+    return text if len(text.splitlines()) <= 1 and text == text.strip() else _one_line(text)
+
+
+def _state_mark(section: SectionSnapshot) -> str:
+    reason = ""
+    if section.na_reason:
+        # JSON keeps every character; no ">" so the comment cannot end early.
+        reason = " reason=" + json.dumps(section.na_reason).replace(">", "\\u003e")
+    return f"<!-- crit:section key={section.key} state={section.state}{reason} -->\n\n"
+
+
 def _table_cell(text: str) -> str:
     return _one_line(text).replace("\\", "\\\\").replace("|", "\\|")
 
@@ -38,7 +59,7 @@ def _quote(text: str, depth: int = 1) -> str:
 
 
 def _section(section: SectionSnapshot) -> str:
-    parts = [f"## {section.position}. {_one_line(section.title)}\n\n"]
+    parts = [f"## {section.position}. {_one_line(section.title)}\n\n", _state_mark(section)]
     if section.is_not_applicable:
         parts.append(f"> **Not applicable:** {_one_line(section.na_reason)}\n\n")
     if section.body:
@@ -136,7 +157,7 @@ def _review(record: ReviewRecord) -> str:
 def render(source: ExportSource) -> str:
     """The design as Markdown text (UTF-8 when written)."""
     head = [
-        f"# {_one_line(source.title)}\n",
+        f"# {_heading(source.title)}\n",
         f"- **Team:** {source.team}",
         f"- **Authors:** {', '.join(source.authors) or '—'}",
         f"- **Status:** {source.status_label}",
@@ -145,7 +166,7 @@ def render(source: ExportSource) -> str:
         f"- **Last edited:** {source.last_edited_at:%Y-%m-%d %H:%M} UTC\n",
     ]
     if source.summary:
-        head.append(source.summary.rstrip("\n") + "\n")
+        head.append(f"<!-- crit:summary -->\n{source.summary}\n<!-- crit:end summary -->\n")
     parts = ["\n".join(head) + "\n"]
     parts.extend(_section(section) + "\n" for section in source.sections)
     if source.review is not None:

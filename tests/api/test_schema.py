@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, settings
 
 from api.v1.app import api
 from config.wsgi import application
-from tests.factories import make_api_token, make_design
+from designs import template_services
+from tests.factories import default_template, make_api_token, make_design
 
 # The schema exactly as /api/v1/openapi.json serves it; requests go to the WSGI app in-process.
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
@@ -28,11 +29,15 @@ def in_process_wsgi(db):
 def seeded(alice, bob, unlimited_writes, in_process_wsgi):
     """A design alice can edit, so generated requests can reach real rows too."""
     design = make_design(author=alice, title="Seeded design")
+    template = template_services.template_copy(
+        source=default_template(), team=design.team, created_by=alice
+    )
     return {
         "headers": {"Authorization": f"Bearer {make_api_token(user=alice)}"},
         "design_id": design.pk,
         "team_id": design.team_id,
         "key": "who-is-your-customer",
+        "template_id": template.pk,
         "app": in_process_wsgi,
     }
 
@@ -46,7 +51,7 @@ def seeded(alice, bob, unlimited_writes, in_process_wsgi):
 def test_generated_requests_never_get_a_server_error(case, seeded):
     responses = [case.call(app=seeded["app"], headers=seeded["headers"])]
     # Again against rows that exist, so handlers run past the 404.
-    real = {"design_id": seeded["design_id"], "team_id": seeded["team_id"], "key": seeded["key"]}
+    real = {name: seeded[name] for name in ("design_id", "team_id", "key", "template_id")}
     if case.path_parameters:
         case.path_parameters = {
             name: real.get(name, value) for name, value in case.path_parameters.items()
@@ -65,3 +70,16 @@ def test_schema_documents_the_limits_and_error_statuses():
     assert components["SectionPatchIn"]["properties"]["body"]["x-max-bytes"] == 200_000
     assert components["DesignIn"]["properties"]["title"]["maxLength"] == 200
     assert {"TokenAuth", "SessionAuth"} <= set(spec["components"]["securitySchemes"])
+
+
+@pytest.mark.django_db
+def test_schema_documents_templates_and_the_import():
+    spec = Client().get("/api/v1/openapi.json").json()
+    paths = spec["paths"]
+    assert {"get", "post"} <= set(paths["/api/v1/templates"])
+    assert {"get", "put"} <= set(paths["/api/v1/templates/{template_id}"])
+    imported = paths["/api/v1/designs/import"]["post"]
+    assert {"200", "201", "413", "422"} <= set(imported["responses"])
+    components = spec["components"]["schemas"]
+    assert "dry_run" in components["ImportIn"]["properties"]
+    assert "signoff_roles" in components["TemplateSectionOut"]["properties"]

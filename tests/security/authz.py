@@ -167,6 +167,13 @@ class World:
             team=self.team, invitee=self.users["outsider"], invited_by=self.alice
         )
         assert Membership.objects.filter(team=self.team).count() == 2
+        from designs import template_services
+        from designs.models import Template
+
+        # The team's own template (a copy of the built-in, so it has the section keys).
+        self.template = template_services.template_copy(
+            source=Template.objects.get(is_default=True), team=self.team, created_by=self.alice
+        )
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -181,6 +188,7 @@ class World:
             "job_id": self.job.pk,
             "invitation_id": self.invitation.pk,
             "link_id": self.link.pk,
+            "template_id": self.template.pk,
         }
 
     def client_for(self, role: str, *, enforce_csrf_checks: bool = False) -> Client:

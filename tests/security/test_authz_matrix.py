@@ -42,6 +42,7 @@ ALWAYS_405 = "405 405 405 405 405 405"
 API_SIGNED_IN = "401 200 200 200 200 200"
 API_READERS = "401 404 404 200 200 200"
 API_LOGIN_THEN_405 = "401 405 405 405 405 405"
+TEAM_OWNERS = "302 404 404 403 404 404"  # members look, owners change
 
 
 def _design_create_data(world: World) -> dict:
@@ -288,6 +289,34 @@ MATRIX: dict[str, dict[str, str]] = {
     "designs:section_history": {"GET": READERS, "other": LOGIN_THEN_405},
     "designs:section_diff": {"GET": READERS, "other": LOGIN_THEN_405},
     "designs:section_restore": {"POST": "302 404 404 302 403 403", "other": LOGIN_THEN_405},
+    # Import: like creating a design (the other team's member may not pick this team).
+    "designs:import": {
+        "GET": "302 302 200 200 302 302",
+        "POST": "302 302 400 302 302 302",
+        "other": LOGIN_THEN_405,
+    },
+    # Templates: the team's members see its templates, its owners (nobody here but the other
+    # team's owner, of their own team) change them; making one needs a team one owns.
+    "designs:templates": {"GET": SIGNED_IN_ANY, "other": LOGIN_THEN_405},
+    "designs:template_create": {
+        "GET": "302 302 200 302 302 302",
+        "POST": "302 302 400 302 302 302",
+        "other": LOGIN_THEN_405,
+    },
+    "designs:template_detail": {"GET": MEMBERS_ONLY, "other": LOGIN_THEN_405},
+    "designs:template_edit": {"POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "designs:template_copy": {"POST": "302 404 404 403 404 404", "other": LOGIN_THEN_405},
+    "designs:template_reorder": {"POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "designs:template_section_add": {"POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "designs:template_section_edit": {"POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "designs:template_section_move": {"POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "designs:template_section_remove": {"POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "api-v1:template_list": {"GET": API_SIGNED_IN, "other": ALWAYS_405},
+    # Everyone may try; the team's members learn they are not its owners.
+    "api-v1:template_create": {"POST": "401 422 422 403 422 422", "other": ALWAYS_405},
+    "api-v1:template_detail": {"GET": "401 404 404 200 404 404", "other": ALWAYS_405},
+    "api-v1:template_update": {"PUT": "401 404 404 403 404 404", "other": ALWAYS_405},
+    "api-v1:design_import": {"POST": "401 422 422 201 422 422", "other": ALWAYS_405},
 }
 
 # name -> {method: data (or a function of the world giving it)}
@@ -335,6 +364,33 @@ PAYLOADS: dict[str, dict] = {
     "designs:links": {"POST": lambda w: {"target": w.older_design.pk, "kind": "supersedes"}},
     "designs:section_restore": {
         "POST": lambda w: {"version": 1, "base_version": w.section.version}
+    },
+    "designs:import": {
+        "POST": lambda w: {
+            **_design_create_data(w),
+            "markdown": "## Who is your customer\n\nUs.\n",
+            "confirm": "1",
+        }
+    },
+    "designs:template_create": {
+        "POST": lambda w: {"team": w.team.pk, "name": "Ours", "markdown": "## One\n- a\n"}
+    },
+    "designs:template_edit": {"POST": {"name": "Renamed", "description": ""}},
+    "designs:template_copy": {"POST": lambda w: {"team": w.team.pk}},
+    "designs:template_reorder": {
+        "POST": lambda w: {
+            "keys": list(reversed(w.template.sections.values_list("key", flat=True)))
+        }
+    },
+    "designs:template_section_add": {"POST": {"title": "Rollout", "guidance": "- how"}},
+    "designs:template_section_edit": {"POST": {"title": "Retitled", "guidance": ""}},
+    "designs:template_section_move": {"POST": {"direction": "down"}},
+    "api-v1:template_create": {
+        "POST": lambda w: {"team_id": w.team.pk, "name": "API", "sections": [{"title": "A"}]}
+    },
+    "api-v1:template_update": {"PUT": {"name": "Renamed", "sections": [{"title": "A"}]}},
+    "api-v1:design_import": {
+        "POST": lambda w: {"team_id": w.team.pk, "markdown": "# From Markdown\n\n## A\nx\n"}
     },
     "api-v1:team_create": {"POST": {"name": "API team"}},
     "api-v1:team_invite": {"POST": {"username": "rita"}},

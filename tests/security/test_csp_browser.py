@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from accounts.models import Invitation
 from designs import services as design_services
-from designs.models import Section
+from designs.models import Section, Template
+from designs.template_services import template_copy
 from tests.factories import (
     MembershipFactory,
     TeamFactory,
@@ -76,6 +77,10 @@ def test_main_pages_raise_no_csp_violation(live_server, sign_in, page):
     request_review(design=design, reviewer=UserFactory(username="carol"), requested_by=alice)
     add_comment(section=first, author=alice, body="What about @bob's cache?", raise_issue=True)
 
+    template = template_copy(
+        source=Template.objects.get(is_default=True), team=team, created_by=alice
+    )
+
     console = _watch(page)
     for name in ["accounts:login", "accounts:signup"]:
         page.goto(live_server.url + reverse(name))
@@ -97,7 +102,11 @@ def test_main_pages_raise_no_csp_violation(live_server, sign_in, page):
         reverse("designs:section_history", args=[design.pk, first.key]),
         reverse("designs:section_diff", args=[design.pk, first.key]),
         reverse("designs:create"),
-        design.get_absolute_url(),
+        reverse("designs:templates"),
+        reverse("designs:template_create"),
+        reverse("designs:template_detail", args=[template.pk]),
+        reverse("designs:import"),
+        design.get_absolute_url(),  # last: the editor is opened on it below
     ]
     for path in paths:
         signed_in.goto(live_server.url + path)
