@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Membership, Team, User
 from config.ratelimit import wait_words, window_hit
 from designs.checklists import install_default_template
+from designs.diagrams.services import diagram_uses_update
 from designs.markdown import render_markdown
 from designs.models import (
     SUMMARY_MAX_CHARS,
@@ -277,6 +278,7 @@ def section_update(
         raise SectionConflict(Section.objects.get(pk=current.pk))
     if (current.state in Section.COVERED_STATES) != (resolved.state in Section.COVERED_STATES):
         _refresh_coverage(current.design_id)
+    diagram_uses_update(section=current, body_html=body_html, previous_html=current.body_html)
     # As saved (the row is locked): spares a query, and callers that show who saved another.
     current.body, current.body_html = resolved.body, body_html
     current.state, current.na_reason = resolved.state, resolved.na_reason

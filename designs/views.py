@@ -16,6 +16,7 @@ from accounts.selectors import invitation_list_pending
 from config.converters import parse_id
 from config.http import HtmxHttpRequest
 from designs import page, selectors, services
+from designs.diagrams import page as diagrams_page
 from designs.forms import DesignCreateForm, DesignEditForm, DiffForm, RestoreForm, SectionForm
 from designs.markdown import render_markdown
 from designs.models import Design, Section
@@ -285,7 +286,7 @@ def section_edit(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResp
             section,
             partial="section-editor",
             form=form,
-            preview_html=render_markdown(data["body"]),
+            preview_html=diagrams_page.preview_html(render_markdown(data["body"])),
         )
     try:
         saved = services.section_update(
@@ -349,7 +350,7 @@ def section_preview(request: HtmxHttpRequest, design_id: int, key: str) -> HttpR
     return render(
         request,
         f"{PAGE_TEMPLATE}#section-preview",
-        {"preview_html": render_markdown(body.replace("\r\n", "\n"))},
+        {"preview_html": diagrams_page.preview_html(render_markdown(body.replace("\r\n", "\n")))},
     )
 
 
