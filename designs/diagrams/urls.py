@@ -6,5 +6,5 @@ from designs.diagrams import views
 app_name = "diagrams"
 
 urlpatterns = [
-    path("designs/<id:design_id>/diagrams/<slug:key>.svg", views.diagram_svg, name="svg"),
+    path("designs/<id:design_id>/diagrams/<slug:diagram>.svg", views.diagram_svg, name="svg"),
 ]

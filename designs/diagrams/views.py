@@ -14,10 +14,10 @@ SVG_CSP = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
 @login_required
 @require_GET
 @csp_override(SVG_CSP)
-def diagram_svg(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResponse:
-    if len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
+def diagram_svg(request: HtmxHttpRequest, design_id: int, diagram: str) -> HttpResponse:
+    if len(diagram) != 64 or not all(c in "0123456789abcdef" for c in diagram):
         raise Http404("No such diagram.")
-    svg = selectors.diagram_svg_for(request.user, design_id, key)
+    svg = selectors.diagram_svg_for(request.user, design_id, diagram)
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cross-Origin-Resource-Policy"] = "same-origin"

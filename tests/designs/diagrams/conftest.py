@@ -2,7 +2,6 @@ import pytest
 
 from designs.diagrams import renderer
 from designs.models import Section
-from tests.factories import make_design
 
 FLOWCHART = """flowchart LR
   client[Browser] --> api[Crit web]
@@ -24,11 +23,6 @@ def _stop_the_diagram_browser():
 @pytest.fixture
 def no_chromium(settings):
     settings.CRIT_CHROMIUM_PATH = "/nonexistent/chromium"
-
-
-@pytest.fixture
-def design(db):
-    return make_design(title="Diagrams")
 
 
 @pytest.fixture
