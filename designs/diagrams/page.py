@@ -8,6 +8,7 @@ script of ours. Drawing a diagram touches its uses, which moves the page's stamp
 """
 
 import hashlib
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from designs import page
 from designs.diagrams import blocks, renderer, selectors, services
 from designs.diagrams.models import DiagramUse
 from designs.models import Section
+
+logger = logging.getLogger(__name__)
 
 
 def register() -> None:
@@ -89,7 +92,10 @@ def preview_html(body_html: str) -> str:
             drawn < PREVIEW_RENDERS
         ):
             drawn += 1
-            diagram = services.diagram_get_or_render(source=source, render_now=True)
+            try:
+                diagram = services.diagram_get_or_render(source=source, render_now=True)
+            except Exception:  # the browser failed: shown as being drawn; the save retries
+                logger.warning("drawing a diagram for a preview failed", exc_info=True)
         return _shown(diagram)
 
     return blocks.show(body_html, state_of, image=lambda key, shown: blocks.data_url(shown.svg))

@@ -107,6 +107,11 @@ class RenderTimeout(Exception):
     """The diagram took longer than the render timeout and was abandoned."""
 
 
+class RendererStuck(Exception):
+    """The renderer did not answer at all (a browser that would not start or close): the
+    diagram is not to blame, and may be tried again."""
+
+
 class DiagramSyntaxError(Exception):
     """Mermaid refused the source; the message is Mermaid's own."""
 
@@ -149,7 +154,9 @@ def render(source: str) -> Rendered:
     """The SVG of ``source``, as Mermaid draws it (not yet sanitised).
 
     Raises DiagramSyntaxError with Mermaid's message, RenderTimeout after the render
-    timeout (the browser is restarted), RendererUnavailable without Chromium.
+    timeout (the browser is restarted), RendererUnavailable without Chromium, and
+    RendererStuck when the browser does not answer at all (a cold start on a machine too
+    busy to start it in time, say).
     """
     global _worker
     if not available():
@@ -193,13 +200,14 @@ class _Worker:
     def submit(self, source: str, timeout: float) -> Rendered:
         future: Future = Future()
         self.jobs.put((source, timeout, future))
+        wait = timeout + self.GRACE_SECONDS
         try:
-            return future.result(timeout=timeout + self.GRACE_SECONDS)
+            return future.result(timeout=wait)
         except FutureTimeout:
             # The thread itself hangs (a browser that does not close): never reuse it.
             self.stuck = True
             self._kill_browser()
-            raise RenderTimeout(f"No answer within {timeout:g} s") from None
+            raise RendererStuck(f"The renderer gave no answer in {wait:g} s") from None
 
     def stop(self) -> None:
         self.jobs.put(None)

@@ -103,8 +103,9 @@ def diagram_render(*, key: str) -> Diagram | None:
 
     Idempotent: a diagram that is no longer pending is left as it is. A syntax error or a
     render over the timeout is recorded on the row (FAILED, with a message a person can
-    read). Without Chromium nothing is written (the diagram stays pending). An unexpected
-    failure of the browser is raised, for the task to retry.
+    read). Without Chromium nothing is written (the diagram stays pending). A renderer that
+    does not answer (RendererStuck) or an unexpected failure of the browser is raised, for
+    the task to retry.
     """
     diagram = Diagram.objects.filter(key=key).first()
     if diagram is None or diagram.status != Diagram.Status.PENDING:
