@@ -109,3 +109,21 @@ def test_without_chromium_render_refuses_at_once(no_chromium):
     with pytest.raises(renderer.RendererUnavailable):
         renderer.render(FLOWCHART)
     assert time.monotonic() - started < 0.1
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        '%%{init: {"securityLevel": "loose", "htmlLabels": true, "flowchart": {"htmlLabels": '
+        'true}, "themeVariables": {"primaryColor": "#ff0000"}, "fontFamily": "Comic Sans MS"}}%%\n',
+        "---\nconfig:\n  securityLevel: loose\n  htmlLabels: true\n  flowchart:\n"
+        "    htmlLabels: true\n  themeVariables:\n    primaryColor: '#ff0000'\n"
+        "  fontFamily: Comic Sans MS\n---\n",
+    ],
+    ids=["init directive", "front matter"],
+)
+def test_a_diagram_cannot_change_the_renderers_settings(header):
+    svg = renderer.render(header + 'flowchart LR\n  a["<b>bold</b>"] --> b\n').svg
+    assert "foreignObject" not in svg  # labels stay text (and print)
+    assert "#ff0000" not in svg.lower()
+    assert "Comic Sans" not in svg

@@ -191,3 +191,16 @@ def test_the_preview_reuses_a_stored_diagram(client, alice, shown):
         )
     assert '<img src="data:image/svg+xml;base64,' in response.content.decode()
     render.assert_not_called()
+
+
+def test_a_preview_survives_a_browser_that_fails(client, alice, section):
+    client.force_login(alice)
+    failure = renderer.RendererStuck("no answer")
+    with mock.patch.object(renderer, "render", side_effect=failure):
+        response = client.post(
+            reverse("designs:section_preview", args=[section.design.pk, section.key]),
+            {"body": fence(FLOWCHART), "state": "draft", "na_reason": "", "base_version": 0},
+        )
+    assert response.status_code == 200
+    assert "Drawing this diagram…" in response.content.decode()
+    assert Diagram.objects.get(key=KEY).status == Diagram.Status.PENDING
