@@ -14,8 +14,6 @@ import xml.etree.ElementTree as ET
 SVG = "http://www.w3.org/2000/svg"
 XLINK = "http://www.w3.org/1999/xlink"
 XML = "http://www.w3.org/XML/1998/namespace"
-ET.register_namespace("", SVG)
-ET.register_namespace("xlink", XLINK)
 
 ALLOWED_ELEMENTS = {
     "svg", "g", "defs", "symbol", "use", "title", "desc", "style", "path", "rect", "circle",
@@ -49,6 +47,9 @@ def sanitize_svg(svg: str) -> str:
         raise UnsafeSVG("The root is not an SVG element")
     _clean(root)
     _natural_size(root)
+    # The prefix map is global and other code may change it: name ours at every use.
+    ET.register_namespace("", SVG)
+    ET.register_namespace("xlink", XLINK)
     return ET.tostring(root, encoding="unicode")
 
 
