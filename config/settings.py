@@ -234,6 +234,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery beat: put exports left behind by a dead worker or a down broker back in the queue.
 CELERY_BEAT_SCHEDULE = {
     "exports-sweep": {"task": "exports.sweep", "schedule": 60.0, "options": {"expires": 55}},
+    # Draw diagrams whose task was lost (designs.diagrams.services.diagrams_sweep).
+    "diagrams-sweep": {"task": "diagrams.sweep", "schedule": 60.0, "options": {"expires": 55}},
     # Send the digest of emails held by CRIT_EMAILS_PER_HOUR once a person's hour is over.
     "email-digests": {
         "task": "reviews.email_digests",

@@ -4,6 +4,7 @@ import logging
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
@@ -135,6 +136,34 @@ def diagram_render(*, key: str) -> Diagram | None:
             DiagramUse.objects.filter(diagram_id=diagram.pk).update(updated_at=now)
     diagram.refresh_from_db()
     return diagram
+
+
+# A pending diagram untouched this long lost its task (a worker or process that died, a
+# broker that was down): the sweep asks for it again.
+SWEEP_AFTER_SECONDS = 120
+SWEEP_BATCH = 200
+
+
+def diagrams_sweep(*, now=None) -> int:
+    """Ask again for diagrams still pending long after their save; answers how many.
+    Idempotent, and safe beside running renders (drawing checks the status first)."""
+    now = now or timezone.now()
+    if not renderer.available():
+        return 0
+    stale = (
+        Diagram.objects.filter(
+            status=Diagram.Status.PENDING,
+            updated_at__lt=now - timedelta(seconds=SWEEP_AFTER_SECONDS),
+            uses__isnull=False,
+        )
+        .values_list("key", flat=True)
+        .distinct()[:SWEEP_BATCH]
+    )
+    keys = list(stale)
+    if keys:
+        Diagram.objects.filter(key__in=keys).update(updated_at=now)
+        diagrams_render_later(keys=keys)
+    return len(keys)
 
 
 def diagram_render_failed(*, key: str, message: str) -> None:

@@ -32,3 +32,15 @@ def diagram_render(self, key: str) -> str:
         countdown = min(60, 5 * 2**self.request.retries) + random.randint(0, 3)
         raise self.retry(exc=exc, countdown=countdown) from exc
     return diagram.status if diagram is not None else "gone"
+
+
+@shared_task(
+    name="diagrams.sweep",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=50,
+    time_limit=60,
+    serializer="json",
+)
+def diagrams_sweep() -> int:
+    return services.diagrams_sweep()

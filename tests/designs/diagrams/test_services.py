@@ -113,3 +113,18 @@ def test_a_diagram_already_drawn_is_never_drawn_again(section):
         services.diagram_render(key=blocks.diagram_key(FLOWCHART))
         save(Section.objects.filter(design=section.design)[1], fence(FLOWCHART))
     render.assert_not_called()
+
+
+def test_the_sweep_asks_again_for_diagrams_whose_task_was_lost(section):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    save(section, fence(FLOWCHART))
+    Diagram.objects.create(key="f" * 64, source="flowchart LR\n  unused --> x\n")  # no use
+    later = timezone.now() + timedelta(seconds=services.SWEEP_AFTER_SECONDS + 1)
+    with mock.patch.object(services, "diagrams_render_later") as render_later:
+        assert services.diagrams_sweep(now=timezone.now()) == 0  # too recent
+        assert services.diagrams_sweep(now=later) == 1
+        assert services.diagrams_sweep(now=later) == 0  # asked once, not every minute
+    render_later.assert_called_once_with(keys=[blocks.diagram_key(FLOWCHART)])
