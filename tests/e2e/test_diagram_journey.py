@@ -1,11 +1,15 @@
 """A Mermaid diagram in a real browser under Crit's Content-Security-Policy: saved, drawn
 in the background, and filled in on the page by itself as an image."""
 
+from unittest import mock
+
 import pytest
 from django.urls import reverse
 
 from designs import services as design_services
 from designs.diagrams import renderer
+from designs.diagrams import services as diagram_services
+from designs.diagrams.models import Diagram
 from designs.models import Section
 from tests.factories import UserFactory, make_design
 from tests.security.test_csp_browser import _violations, _watch
@@ -28,13 +32,17 @@ def test_a_diagram_fills_in_as_an_image_with_no_csp_violation(live_server, sign_
     alice = UserFactory(username="alice")
     design = make_design(author=alice, title="Cache")
     section = design.sections.order_by("position").first()
-    design_services.section_update(
-        section=section, body=BODY, state=Section.State.DRAFT, base_version=0, edited_by=alice
-    )  # drawn after the commit, on the live server's background thread
+    with mock.patch.object(diagram_services, "diagrams_render_later"):  # not drawn yet
+        design_services.section_update(
+            section=section, body=BODY, state=Section.State.DRAFT, base_version=0, edited_by=alice
+        )
 
     page = sign_in("alice")
     console = _watch(page)
     page.goto(live_server.url + reverse("designs:detail", args=[design.pk]))
+    assert page.locator(f"#section-{section.key} .diagram-pending").is_visible()
+    # Drawn now, on the live server's background thread; the card fills in by itself.
+    diagram_services.diagrams_render_later(keys=list(Diagram.objects.values_list("key", flat=True)))
     image = page.locator(f"#section-{section.key} figure.diagram img")
     image.wait_for(timeout=60_000)  # a cold browser; the card polls until it is drawn
     page.wait_for_function(
