@@ -39,6 +39,8 @@ def _load(page_request: page.PageRequest) -> dict[str, Any]:
     states = selectors.diagram_states(design_id=page_request.access.design.pk)
     design_id = page_request.access.design.pk
     for section in sections:
+        if hasattr(section, "diagrams_digest"):
+            continue  # already shown: its blocks are figures now
         shown_states: list[str] = []
 
         def state_of(key: str, source: str, shown_states=shown_states) -> blocks.Shown:
@@ -51,7 +53,8 @@ def _load(page_request: page.PageRequest) -> dict[str, Any]:
             state_of,
             image=lambda key, shown: blocks.svg_url(design_id, key),
         )
-        section.diagrams_pending = f"={blocks.PENDING}" in " ".join(shown_states)  # type: ignore[attr-defined]
+        pending = any(state.endswith(f"={blocks.PENDING}") for state in shown_states)
+        section.diagrams_pending = pending  # type: ignore[attr-defined]
         digest = hashlib.blake2b(" ".join(shown_states).encode(), digest_size=8).hexdigest()
         section.diagrams_digest = digest  # type: ignore[attr-defined]
     return {}

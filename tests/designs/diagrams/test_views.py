@@ -204,3 +204,22 @@ def test_a_preview_survives_a_browser_that_fails(client, alice, section):
     assert response.status_code == 200
     assert "Drawing this diagram…" in response.content.decode()
     assert Diagram.objects.get(key=KEY).status == Diagram.Status.PENDING
+
+
+def test_a_section_is_shown_with_its_diagrams_once_however_often_the_page_asks(alice, shown):
+    from django.test import RequestFactory
+
+    from designs import page
+    from designs.selectors import design_get_for
+
+    request = RequestFactory().get("/")
+    request.user = alice
+    access = design_get_for(alice, shown.design.pk)
+    section = Section.objects.get(pk=shown.pk)
+    page_request = page.PageRequest(
+        page="design", request=request, access=access, sections=[section]
+    )
+    page.page_context(page_request)
+    once = section.body_html
+    page.page_context(page_request)
+    assert section.body_html == once and once.count("<figure") == 1
