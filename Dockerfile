@@ -25,10 +25,11 @@ COPY . .
 RUN pip wheel --no-deps --wheel-dir /dist .
 
 FROM python:3.12-slim-bookworm
-# Pango, HarfBuzz and fonts for WeasyPrint's PDF exports.
+# Pango, HarfBuzz and fonts for WeasyPrint's PDF exports; Chromium draws Mermaid diagrams
+# (with DejaVu Sans, the font the PDFs use too).
 RUN apt-get update && apt-get install -y --no-install-recommends \
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core \
-      fonts-liberation2 \
+      fonts-liberation2 chromium \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home crit
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \

@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crit
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format install migrate seed worker bench docs dist clean
+.PHONY: run test lint format install migrate seed worker bench docs dist clean mermaid
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ docs: seed
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/run.py
+
+# Re-fetch the vendored mermaid.min.js (diagrams) from npm and check its pinned SHA-256.
+mermaid:
+	designs/diagrams/vendor/fetch.sh
 
 # The wheel (templates, static files, checklists and demo content included) in dist/.
 dist: | $(BIN)/python

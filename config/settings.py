@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ninja",
     "accounts",
     "designs",
+    "designs.diagrams",
     "reviews",
     "exports",
     "api",
@@ -250,6 +251,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery beat: put exports left behind by a dead worker or a down broker back in the queue.
 CELERY_BEAT_SCHEDULE = {
     "exports-sweep": {"task": "exports.sweep", "schedule": 60.0, "options": {"expires": 55}},
+    # Draw diagrams whose task was lost (designs.diagrams.services.diagrams_sweep).
+    "diagrams-sweep": {"task": "diagrams.sweep", "schedule": 60.0, "options": {"expires": 55}},
     # Send the digest of emails held by CRIT_EMAILS_PER_HOUR once a person's hour is over.
     "email-digests": {
         "task": "reviews.email_digests",
@@ -297,6 +300,14 @@ CRIT_EMAILS_PER_HOUR = env.int("CRIT_EMAILS_PER_HOUR", default=30)
 CRIT_INVITATIONS_PER_HOUR = env.int("CRIT_INVITATIONS_PER_HOUR", default=30)
 # Markdown previews (of text not saved) one person may ask for a minute; 0 is no limit.
 CRIT_PREVIEWS_PER_MINUTE = env.int("CRIT_PREVIEWS_PER_MINUTE", default=60)
+# Mermaid diagrams (docs/designs.md, "Diagrams"): drawn by this Chromium; without it a diagram
+# shows its source. A diagram's source may hold CRIT_DIAGRAM_MAX_CHARS characters, a design
+# show CRIT_DIAGRAMS_PER_DESIGN different diagrams, and a render take
+# CRIT_DIAGRAM_RENDER_TIMEOUT_SECONDS before the browser is killed.
+CRIT_CHROMIUM_PATH = env.str("CRIT_CHROMIUM_PATH", default="/usr/bin/chromium")
+CRIT_DIAGRAM_MAX_CHARS = env.int("CRIT_DIAGRAM_MAX_CHARS", default=5_000)
+CRIT_DIAGRAMS_PER_DESIGN = env.int("CRIT_DIAGRAMS_PER_DESIGN", default=50)
+CRIT_DIAGRAM_RENDER_TIMEOUT_SECONDS = env.float("CRIT_DIAGRAM_RENDER_TIMEOUT_SECONDS", default=5.0)
 # A running export whose heartbeat is older than this belongs to a worker that died: the
 # task's hard time limit (180 s) plus a margin.
 CRIT_EXPORT_STALE_SECONDS = env.int("CRIT_EXPORT_STALE_SECONDS", default=240)

@@ -15,4 +15,5 @@ urlpatterns = [
     path("api/v1/", include("api.v1.urls")),
     path("", include("exports.urls")),
     path("", include("designs.urls")),
+    path("", include("designs.diagrams.urls")),
 ]

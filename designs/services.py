@@ -17,6 +17,7 @@ from config.ratelimit import wait_words, window_hit
 from designs.calc import involves as involves_estimates
 from designs.calc import services as calc_services
 from designs.checklists import install_default_template
+from designs.diagrams.services import diagram_uses_update
 from designs.markdown import render_markdown
 from designs.merge import SectionText, merge_section
 from designs.models import (
@@ -291,6 +292,7 @@ def section_update(
         body_html = rendered.get(current.pk, body_html)
     if (current.state in Section.COVERED_STATES) != (resolved.state in Section.COVERED_STATES):
         _refresh_coverage(current.design_id)
+    diagram_uses_update(section=current, body_html=body_html, previous_html=current.body_html)
     # As saved (the row is locked): spares a query, and callers that show who saved another.
     current.body, current.body_html = resolved.body, body_html
     current.state, current.na_reason = resolved.state, resolved.na_reason

@@ -17,6 +17,7 @@ from config.converters import parse_id
 from config.http import HtmxHttpRequest
 from designs import page, selectors, services
 from designs.calc import services as calc_services
+from designs.diagrams import page as diagrams_page
 from designs.forms import (
     DesignCreateForm,
     DesignEditForm,
@@ -295,8 +296,10 @@ def section_edit(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResp
             section,
             partial="section-editor",
             form=form,
-            preview_html=calc_services.preview_html(
-                design_id=section.design_id, key=section.key, body=data["body"]
+            preview_html=diagrams_page.preview_html(
+                calc_services.preview_html(
+                    design_id=section.design_id, key=section.key, body=data["body"]
+                )
             ),
         )
     try:
@@ -375,8 +378,10 @@ def section_preview(request: HtmxHttpRequest, design_id: int, key: str) -> HttpR
         request,
         f"{PAGE_TEMPLATE}#section-preview",
         {
-            "preview_html": calc_services.preview_html(
-                design_id=section.design_id, key=section.key, body=body.replace("\r\n", "\n")
+            "preview_html": diagrams_page.preview_html(
+                calc_services.preview_html(
+                    design_id=section.design_id, key=section.key, body=body.replace("\r\n", "\n")
+                )
             )
         },
     )

@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from designs.diagrams import page as diagrams_page
 from designs.markdown import highlight_css
 from exports.renderers import ExportSource
 
@@ -105,9 +106,10 @@ def _task_boxes(body_html: str) -> str:
 
 def build_html(source: ExportSource) -> str:
     """The complete HTML document WeasyPrint lays out."""
+    bodies = diagrams_page.print_html([section.body_html for section in source.sections])
     sections = [
-        (section, mark_safe(_task_boxes(section.body_html)))  # noqa: S308 - sanitised on save
-        for section in source.sections
+        (section, mark_safe(_task_boxes(body)))  # noqa: S308 - sanitised on save
+        for section, body in zip(source.sections, bodies, strict=True)
     ]
     return render_to_string(
         TEMPLATE,

@@ -144,6 +144,7 @@ class World:
                 edited_by=self.alice,
             )
         self.section = Section.objects.select_related("design").get(pk=section.pk)
+        self.diagram = _drawn_diagram(self.design, author=self.alice)
         self.comment = add_comment(
             section=self.section,
             author=self.users["comment_author"],
@@ -189,6 +190,7 @@ class World:
             "invitation_id": self.invitation.pk,
             "link_id": self.link.pk,
             "template_id": self.template.pk,
+            "diagram": self.diagram,
         }
 
     def client_for(self, role: str, *, enforce_csrf_checks: bool = False) -> Client:
@@ -205,10 +207,29 @@ class World:
         return client
 
 
+def _drawn_diagram(design, *, author) -> str:
+    """A diagram shown by the design's second section, drawn (as if by the renderer)."""
+    from designs import services as design_services
+    from designs.diagrams.models import Diagram
+
+    section = Section.objects.get(design=design, position=2)
+    design_services.section_update(
+        section=section,
+        body="```mermaid\nflowchart LR\n  a --> b\n```\n",
+        base_version=section.version,
+        edited_by=author,
+    )
+    diagram = Diagram.objects.get()
+    Diagram.objects.filter(pk=diagram.pk).update(
+        status=Diagram.Status.READY, svg='<svg xmlns="http://www.w3.org/2000/svg"/>'
+    )
+    return diagram.key
+
+
 def fingerprint() -> dict[str, Any]:
     """Every row of every Crit table, and the number of sessions: a GET must change none."""
     state: dict[str, Any] = {}
-    for label in ("accounts", "designs", "reviews", "exports", "api"):
+    for label in ("accounts", "designs", "diagrams", "reviews", "exports", "api"):
         for model in apps.get_app_config(label).get_models():
             state[model._meta.label] = list(model.objects.order_by("pk").values_list())
     state["sessions"] = Session.objects.count()

@@ -286,6 +286,8 @@ MATRIX: dict[str, dict[str, str]] = {
         "other": LOGIN_THEN_405,
     },
     "designs:section_preview": {"POST": EDITORS, "other": LOGIN_THEN_405},
+    # A diagram's SVG, under the design that shows it.
+    "diagrams:svg": {"GET": READERS, "other": LOGIN_THEN_405},
     "designs:section_history": {"GET": READERS, "other": LOGIN_THEN_405},
     "designs:section_diff": {"GET": READERS, "other": LOGIN_THEN_405},
     "designs:section_restore": {"POST": "302 404 404 302 403 403", "other": LOGIN_THEN_405},
