@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crit
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format install migrate seed worker bench docs dist clean
+.PHONY: run test lint format install migrate seed worker bench docs dist clean assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ docs: seed
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/run.py
+
+# The browser bundles (frontend/<name>.js -> static/js/build/<name>.js), committed built so
+# running Crit never needs Node. Run after changing frontend/ or package.json.
+assets:
+	npm ci --no-audit --no-fund --ignore-scripts
+	npm run --silent build
 
 # The wheel (templates, static files, checklists and demo content included) in dist/.
 dist: | $(BIN)/python

@@ -1,0 +1,2 @@
+/*! Crit editor.js, built from frontend/editor.js by `make assets`. Bundled third-party code and its licences: editor.js.LICENSES.txt */
+(()=>{})();
