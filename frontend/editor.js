@@ -214,7 +214,8 @@ class LiveSection {
   }
 
   onSaved() {
-    const version = this.meta.get("saved_version");
+    let version = this.meta.get("saved_version");
+    if (typeof version === "bigint") version = Number(version);
     if (this.baseVersion && Number.isInteger(version)) {
       // Save posts the shared text against the version the server last saved from it.
       this.baseVersion.value = String(version);
@@ -305,6 +306,15 @@ document.addEventListener("htmx:afterRequest", (event) => {
       && !/\/preview\/$/.test(config.path)) {
     form.liveSection.savedByForm = true;
   }
+});
+
+// The browser knows at once when the network goes; the socket would notice only at its next
+// timeout. Typing goes on either way (into the browser's store) and is sent on return.
+window.addEventListener("offline", () => {
+  for (const live of editors) live.provider.disconnect();
+});
+window.addEventListener("online", () => {
+  for (const live of editors) live.provider.connect();
 });
 
 window.addEventListener("beforeunload", (event) => {

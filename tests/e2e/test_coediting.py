@@ -1,0 +1,252 @@
+"""Co-editing a section in the browser (frontend/editor.js) against two real ASGI processes
+that share PostgreSQL and Redis (tests/realtime/processes.py): people on different processes
+converge, a process killed mid-typing loses nothing (the page reconnects, through a failover
+proxy that stands for the load balancer, to the other process), text typed offline arrives
+when the network returns, remote cursors carry names and colour classes, and nothing breaks
+the Content-Security-Policy."""
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from designs.models import Section
+from tests.browser import TIMEOUT_MS, _new_page, sign_in_page
+from tests.e2e.failover import FailoverProxy
+from tests.factories import MembershipFactory, TeamFactory, UserFactory, make_design
+from tests.realtime.processes import asgi_processes  # noqa: F401 (fixture)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+COLLECT_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI}`);
+});
+"""
+KEY = "context"
+
+
+@pytest.fixture
+def people(db):
+    alice = UserFactory(username="alice")
+    bob = UserFactory(username="bob")
+    team = TeamFactory(name="Platform", created_by=alice)
+    MembershipFactory(team=team, user=bob)
+    design = make_design(team=team, author=alice, title="URL shortener")
+    return alice, bob, design
+
+
+@pytest.fixture
+def open_page(browser):
+    contexts = []
+
+    def _open(server, username: str):
+        context, page = _new_page(browser)
+        contexts.append(context)
+        page.console_csp = []
+        page.on(
+            "console",
+            lambda message: (
+                page.console_csp.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        page.add_init_script(COLLECT_VIOLATIONS)
+        return sign_in_page(page, server, username)
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def open_editor(page, server, design, key: str = KEY):
+    page.goto(server.url + reverse("designs:section_edit", args=[design.pk, key]))
+    page.locator(".live-editor .cm-content").wait_for()
+    wait_for_status(page, "saved")
+
+
+def wait_for_status(page, state: str, timeout_ms: int = TIMEOUT_MS) -> None:
+    page.locator(f"[data-live-status][data-state={state}]").wait_for(timeout=timeout_ms)
+
+
+def editor_text(page) -> str:
+    return page.evaluate(
+        "document.querySelector('form[data-live-design]').liveSection.ytext.toString()"
+    )
+
+
+def violations(page) -> list[str]:
+    return [*page.evaluate("window.__cspViolations || []"), *page.console_csp]
+
+
+def type_at_end(page, text: str, delay: int = 0) -> None:
+    content = page.locator(".live-editor .cm-content")
+    content.focus()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(text, delay=delay)
+
+
+def stored_body(design, key: str = KEY) -> str:
+    return Section.objects.get(design=design, key=key).body
+
+
+def wait_until(check, timeout: float = 20, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_two_people_on_two_processes_converge(asgi_processes, open_page, people):
+    _, _, design = people
+    one, two = asgi_processes(2)
+    alice = open_page(one, "alice")
+    bob = open_page(two, "bob")
+    open_editor(alice, one, design)
+    open_editor(bob, two, design)
+
+    alice_words = [f"alice{i}" for i in range(12)]
+    bob_words = [f"bob{i}" for i in range(12)]
+    # Both type at once: word by word in turn, neither waiting for the other's to arrive.
+    for mine, theirs in zip(alice_words, bob_words, strict=True):
+        type_at_end(alice, f" {mine}")
+        type_at_end(bob, f" {theirs}")
+
+    def converged():
+        a, b = editor_text(alice), editor_text(bob)
+        return a == b and all(w in a for w in alice_words + bob_words) and a
+
+    text = wait_until(converged, what="both pages to hold every word")
+    wait_until(lambda: stored_body(design) == text, what="the stored body to converge")
+    wait_for_status(alice, "saved")
+    wait_for_status(bob, "saved")
+    assert violations(alice) == violations(bob) == []
+    assert alice.page_errors == bob.page_errors == []
+
+
+def test_a_killed_process_loses_no_keystroke(asgi_processes, open_page, people):
+    _, _, design = people
+    one, two = asgi_processes(2)
+    proxy = FailoverProxy([one.port, two.port]).start()
+    try:
+        alice = open_page(proxy, "alice")
+        bob = open_page(two, "bob")
+        open_editor(alice, proxy, design)
+        open_editor(bob, two, design)
+        assert set(proxy.connections) == {one.port}
+
+        words = [f"w{i:02d}" for i in range(40)]
+        for i, word in enumerate(words):
+            if i == 15:
+                one.kill()  # mid-typing: its unsaved share of the text is in no database
+            type_at_end(alice, f" {word}", delay=10)
+
+        wait_until(lambda: two.port in proxy.connections, what="a reconnect to the other process")
+        wait_until(
+            lambda: all(w in stored_body(design) for w in words),
+            timeout=30,
+            what="every word in the database",
+        )
+        wait_until(lambda: all(w in editor_text(bob) for w in words), what="bob to see them")
+        wait_for_status(alice, "saved", timeout_ms=20_000)
+        assert editor_text(alice) == stored_body(design)
+        assert violations(alice) == []
+    finally:
+        proxy.stop()
+
+
+def test_text_typed_offline_arrives_when_back_online(asgi_processes, open_page, people):
+    _, _, design = people
+    (one,) = asgi_processes(1)
+    alice = open_page(one, "alice")
+    open_editor(alice, one, design)
+
+    alice.context.set_offline(True)
+    wait_for_status(alice, "offline")
+    type_at_end(alice, " typed-while-offline")
+    alice.wait_for_timeout(500)
+    assert "typed-while-offline" not in stored_body(design)
+    assert "kept in this browser" in alice.locator("[data-live-status]").inner_text()
+
+    alice.context.set_offline(False)
+    wait_until(
+        lambda: "typed-while-offline" in stored_body(design), what="the offline text to arrive"
+    )
+    wait_for_status(alice, "saved")
+
+
+def test_text_typed_offline_survives_a_reload(asgi_processes, open_page, people):
+    _, _, design = people
+    (one,) = asgi_processes(1)
+    alice = open_page(one, "alice")
+    open_editor(alice, one, design)
+    alice.context.set_offline(True)
+    wait_for_status(alice, "offline")
+    type_at_end(alice, " kept-in-indexeddb")
+    alice.wait_for_timeout(300)  # IndexedDB writes are asynchronous
+    # The page would warn before leaving; the test leaves anyway, as a crash would.
+    alice.evaluate("window.critLiveEditor.editors.forEach((e) => e.provider.destroy())")
+    alice.context.set_offline(False)
+    open_editor(alice, one, design)
+    wait_until(lambda: "kept-in-indexeddb" in stored_body(design), what="the stored offline text")
+
+
+def test_leaving_with_unsaved_text_asks_first(asgi_processes, open_page, people):
+    _, _, design = people
+    (one,) = asgi_processes(1)
+    alice = open_page(one, "alice")
+    open_editor(alice, one, design)
+    alice.context.set_offline(True)
+    wait_for_status(alice, "offline")
+    type_at_end(alice, " unsaved")
+    dialogs = []
+    alice.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    alice.goto(one.url + reverse("designs:dashboard"), wait_until="commit", timeout=3000)
+    assert dialogs == ["beforeunload"]
+
+
+def test_remote_cursors_carry_names_and_a_colour_class(asgi_processes, open_page, people):
+    _, _, design = people
+    one, two = asgi_processes(2)
+    alice = open_page(one, "alice")
+    bob = open_page(two, "bob")
+    open_editor(alice, one, design)
+    open_editor(bob, two, design)
+    type_at_end(bob, " here")
+
+    caret = alice.locator(".live-editor .cm-ySelectionCaret")
+    caret.wait_for()
+    assert caret.locator(".cm-ySelectionInfo").inner_text() == "bob"
+    classes = caret.get_attribute("class").split()
+    assert sum(c.startswith("cm-ycursor-c") for c in classes) == 1
+    # Coloured by the class's CSS, with no inline style anywhere in the editor.
+    colour = caret.evaluate("(el) => getComputedStyle(el).borderLeftColor")
+    assert colour not in ("", "rgba(0, 0, 0, 0)")
+    assert alice.locator(".live-editor [style*=color]").count() == 0
+    # Bob's selection too.
+    bob.keyboard.press("Shift+Home")
+    alice.locator(".live-editor .cm-ySelection").first.wait_for()
+    assert violations(alice) == violations(bob) == []
+    assert alice.page_errors == bob.page_errors == []
+
+
+def test_save_button_posts_the_live_text(asgi_processes, open_page, people):
+    _, _, design = people
+    (one,) = asgi_processes(1)
+    alice = open_page(one, "alice")
+    alice.goto(one.url + design.get_absolute_url())
+    alice.locator(f"#section-{KEY} .section-actions").get_by_role("link", name="Edit").click()
+    alice.locator(".live-editor .cm-content").wait_for()
+    wait_for_status(alice, "saved")
+    type_at_end(alice, "Saved with the button")
+    alice.locator(f"#section-{KEY} [data-save]").click()
+    alice.locator(f"#section-{KEY} .section-body").wait_for()
+    assert "Saved with the button" in alice.locator(f"#section-{KEY} .section-body").inner_text()
+    assert "Saved with the button" in stored_body(design)
+    assert violations(alice) == []
+    assert alice.page_errors == []
