@@ -11,7 +11,7 @@
 //   the `saved_sha256` the server writes into the document's "meta" map after each save.
 // - CSP: CodeMirror injects <style> elements, which carry the page's nonce (read from this
 //   script's own tag); remote cursors are coloured by CSS classes, never inline styles.
-import { EditorState } from "@codemirror/state";
+import { Compartment, EditorState } from "@codemirror/state";
 import {
   EditorView,
   drawSelection,
@@ -36,13 +36,11 @@ const CONNECT_TIMEOUT_MS = 5000;
 // Close codes the server uses for refusals it will not change its mind about (4400-4499:
 // y-websocket stops reconnecting). What the person reads for each.
 const CLOSED_MESSAGES = {
-  4401: "You are signed out. Sign in again and reopen the section; your text is kept in this browser.",
-  4403: "You no longer have access to this design.",
-  4404: "This section no longer exists.",
-  4408: "The live connection was idle too long. Reload the page to continue.",
-  4409: "This section was changed in a way the live editor cannot follow. Reload the page.",
-  4413: "The section is over the size limit: shorten it, then reload the page.",
-  4429: "Too many changes too fast, or too many people in this section. Reload the page in a moment.",
+  4400: "The server refused a message from this editor. Reload the page to continue.",
+  4403: "You no longer have access to this design. What is on screen was not all saved.",
+  4413: "That change would make the section longer than its size limit, so it was not kept. " +
+    "Copy what you need, then reload the page.",
+  4429: "Too many people in this section, or too many changes at once. Reload the page in a moment.",
 };
 
 function hex(bytes) {
@@ -96,6 +94,8 @@ function markdown() {
   return new LanguageSupport(markdownLanguage);
 }
 
+const readOnlyExtensions = [EditorState.readOnly.of(true), EditorView.editable.of(false)];
+
 const editors = new Set();
 
 class LiveSection {
@@ -147,12 +147,7 @@ class LiveSection {
       this.slow = true;
       this.refresh();
     }, CONNECT_TIMEOUT_MS);
-    this.provider.on("closed", (event) => {
-      this.closedMessage =
-        CLOSED_MESSAGES[event.code] ||
-        `The live connection was refused (${event.code}${event.reason ? `: ${event.reason}` : ""}). Reload the page.`;
-      this.refresh();
-    });
+    this.provider.on("closed", (event) => this.onRefused(event.code));
     this.refresh();
   }
 
@@ -173,9 +168,8 @@ class LiveSection {
       remoteCursors(this.provider.awareness),
       placeholder("Write this section in Markdown…"),
     ];
-    if (this.readOnly) {
-      extensions.push(EditorState.readOnly.of(true), EditorView.editable.of(false));
-    }
+    this.editable = new Compartment();
+    extensions.push(this.editable.of(this.readOnly ? readOnlyExtensions : []));
     // Until the server's copy of the shared text arrives, the textarea the page was rendered
     // with stays the editor; what is typed there meanwhile joins the shared text on arrival.
     // If it never arrives, the textarea and Save work as without JavaScript.
@@ -205,6 +199,21 @@ class LiveSection {
     this.form.dispatchEvent(new CustomEvent("crit:live", { bubbles: true }));
     this.copyToTextarea();
     if (hadFocus && !this.readOnly) this.view.focus();
+  }
+
+  /** The server closed the socket for good (4400-4499): typing on would be lost, so the
+   * editor stops taking it; the text stays on screen to be copied. */
+  onRefused(code) {
+    this.closedMessage =
+      CLOSED_MESSAGES[code] || `The live connection was refused (${code}). Reload the page.`;
+    this.view.dispatch({ effects: this.editable.reconfigure(readOnlyExtensions) });
+    this.textarea.readOnly = true;
+    if (code === 4413 && this.store) {
+      // Kept, the refused text would be sent again, and refused again, on every reload.
+      this.store.clearData();
+      this.store = null;
+    }
+    this.refresh();
   }
 
   copyToTextarea() {

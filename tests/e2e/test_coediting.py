@@ -14,7 +14,7 @@ from designs.models import Section
 from tests.browser import TIMEOUT_MS, _new_page, sign_in_page
 from tests.e2e.failover import FailoverProxy
 from tests.factories import MembershipFactory, TeamFactory, UserFactory, make_design
-from tests.realtime.processes import asgi_processes  # noqa: F401 (fixture)
+from tests.realtime import processes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -24,7 +24,8 @@ document.addEventListener("securitypolicyviolation", (event) => {
   window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI}`);
 });
 """
-KEY = "context"
+KEY = "who-is-your-customer"
+asgi_processes = processes.asgi_processes  # the fixture, used here by name
 
 
 @pytest.fixture
