@@ -9,8 +9,10 @@ import time
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import Error as PlaywrightError
 
 from designs.models import Section
+from designs.services import section_update
 from tests.browser import TIMEOUT_MS, _new_page, sign_in_page
 from tests.e2e.failover import FailoverProxy
 from tests.factories import MembershipFactory, TeamFactory, UserFactory, make_design
@@ -104,25 +106,43 @@ def wait_until(check, timeout: float = 20, what: str = "condition"):
 
 
 def test_two_people_on_two_processes_converge(asgi_processes, open_page, people):
-    _, _, design = people
+    alice_user, _, design = people
+    section = Section.objects.get(design=design, key=KEY)
+    section_update(
+        section=section, body="Alice:\nBob:", base_version=section.version, edited_by=alice_user
+    )
     one, two = asgi_processes(2)
     alice = open_page(one, "alice")
     bob = open_page(two, "bob")
     open_editor(alice, one, design)
     open_editor(bob, two, design)
+    alice.locator(".live-editor .cm-content").focus()
+    alice.keyboard.press("Control+Home")
+    alice.keyboard.press("End")
+    bob.locator(".live-editor .cm-content").focus()
+    bob.keyboard.press("Control+End")
 
     alice_words = [f"alice{i}" for i in range(12)]
     bob_words = [f"bob{i}" for i in range(12)]
-    # Both type at once: word by word in turn, neither waiting for the other's to arrive.
+    # Both type at once, each on a line: word by word in turn, neither waiting for the
+    # other's words to arrive.
     for mine, theirs in zip(alice_words, bob_words, strict=True):
-        type_at_end(alice, f" {mine}")
-        type_at_end(bob, f" {theirs}")
+        alice.keyboard.type(f" {mine}")
+        bob.keyboard.type(f" {theirs}")
+
+    expected = "Alice: " + " ".join(alice_words) + "\nBob: " + " ".join(bob_words)
 
     def converged():
         a, b = editor_text(alice), editor_text(bob)
-        return a == b and all(w in a for w in alice_words + bob_words) and a
+        return a == b == expected and a
 
-    text = wait_until(converged, what="both pages to hold every word")
+    try:
+        text = wait_until(converged, what="both pages to hold every word")
+    except AssertionError:
+        print("ALICE", editor_text(alice))
+        print("BOB", editor_text(bob))
+        print(one.log_path.read_text(), two.log_path.read_text())
+        raise
     wait_until(lambda: stored_body(design) == text, what="the stored body to converge")
     wait_for_status(alice, "saved")
     wait_for_status(bob, "saved")
@@ -207,8 +227,10 @@ def test_leaving_with_unsaved_text_asks_first(asgi_processes, open_page, people)
     type_at_end(alice, " unsaved")
     dialogs = []
     alice.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
-    alice.goto(one.url + reverse("designs:dashboard"), wait_until="commit", timeout=3000)
+    with pytest.raises(PlaywrightError):  # dismissed: the navigation is cancelled
+        alice.goto(one.url + reverse("designs:dashboard"), wait_until="commit", timeout=3000)
     assert dialogs == ["beforeunload"]
+    assert "unsaved" in editor_text(alice)
 
 
 def test_remote_cursors_carry_names_and_a_colour_class(asgi_processes, open_page, people):
