@@ -326,6 +326,13 @@ window.addEventListener("online", () => {
   for (const live of editors) live.provider.connect();
 });
 
+// Leaving with everything saved: the browser's copy has served its purpose.
+window.addEventListener("pagehide", () => {
+  for (const live of editors) {
+    if (live.store && live.active && live.isSaved()) live.store.clearData();
+  }
+});
+
 window.addEventListener("beforeunload", (event) => {
   for (const live of editors) {
     if (live.hasUnsavedText()) {

@@ -211,7 +211,7 @@ def test_text_typed_offline_survives_a_reload(asgi_processes, open_page, people)
     type_at_end(alice, " kept-in-indexeddb")
     alice.wait_for_timeout(300)  # IndexedDB writes are asynchronous
     # The page would warn before leaving; the test leaves anyway, as a crash would.
-    alice.evaluate("window.critLiveEditor.editors.forEach((e) => e.provider.destroy())")
+    alice.evaluate("window.critLiveEditor.editors.forEach((e) => e.destroy())")
     alice.context.set_offline(False)
     open_editor(alice, one, design)
     wait_until(lambda: "kept-in-indexeddb" in stored_body(design), what="the stored offline text")
@@ -273,3 +273,22 @@ def test_save_button_posts_the_live_text(asgi_processes, open_page, people):
     assert "Saved with the button" in stored_body(design)
     assert violations(alice) == []
     assert alice.page_errors == []
+
+
+def test_an_edit_over_the_size_limit_is_refused_with_a_message(asgi_processes, open_page, people):
+    _, _, design = people
+    (one,) = asgi_processes(1)
+    alice = open_page(one, "alice")
+    open_editor(alice, one, design)
+    before = stored_body(design)
+    # A paste that would take the section past its 200 KB body limit.
+    alice.evaluate(
+        "document.querySelector('form[data-live-design]').liveSection.view"
+        ".dispatch({changes: {from: 0, insert: 'x'.repeat(210000)}})"
+    )
+    wait_for_status(alice, "closed")
+    assert "size limit" in alice.locator("[data-live-status]").inner_text()
+    assert alice.locator(".live-editor .cm-content").get_attribute("contenteditable") == "false"
+    alice.wait_for_timeout(2500)  # past the save delay: nothing of it was kept
+    assert stored_body(design) == before
+    assert violations(alice) == []
