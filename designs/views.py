@@ -1,4 +1,5 @@
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -167,7 +168,7 @@ def _allow_editor_styles(response: HttpResponse) -> HttpResponse:
     """The design page hosts the live section editor (static/js/build/editor.js), whose
     CodeMirror adds <style> elements carrying the page's nonce: on this page, and only here,
     style-src also allows that nonce. Inline style attributes stay blocked everywhere."""
-    policy = dict(settings.SECURE_CSP)
+    policy: dict[str, Any] = dict(settings.SECURE_CSP)
     policy["style-src"] = [*policy.get("style-src", [CSP.SELF]), CSP.NONCE]
     response._csp_config = policy  # type: ignore[attr-defined]  # read by Django's CSP middleware
     return response

@@ -19,7 +19,7 @@ import {
   keymap,
   placeholder,
 } from "@codemirror/view";
-import { defaultKeymap, indentWithTab } from "@codemirror/commands";
+import { defaultKeymap } from "@codemirror/commands";
 import { Language, LanguageSupport, defineLanguageFacet, syntaxHighlighting } from "@codemirror/language";
 import { classHighlighter } from "@lezer/highlight";
 import { GFM, parser as markdownParser } from "@lezer/markdown";
@@ -163,7 +163,8 @@ class LiveSection {
         "aria-label": this.textarea.getAttribute("aria-label") || "Section text",
         "aria-multiline": "true",
       }),
-      keymap.of([...yUndoManagerKeymap, ...defaultKeymap, indentWithTab]),
+      // Tab is left to move the focus on, as in the plain text box (no keyboard trap).
+      keymap.of([...yUndoManagerKeymap, ...defaultKeymap]),
       yCollab(this.ytext, null),
       remoteCursors(this.provider.awareness),
       placeholder("Write this section in Markdown…"),

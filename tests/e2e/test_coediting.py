@@ -266,11 +266,14 @@ def test_save_button_posts_the_live_text(asgi_processes, open_page, people):
     alice.locator(f"#section-{KEY} .section-actions").get_by_role("link", name="Edit").click()
     alice.locator(".live-editor .cm-content").wait_for()
     wait_for_status(alice, "saved")
-    type_at_end(alice, "Saved with the button")
+    type_at_end(alice, "Saved with the **button**")
+    alice.locator(f"#section-{KEY} button[data-tab=preview]").click()
+    alice.locator(f"#preview-{KEY} strong", has_text="button").wait_for()
+    alice.locator(f"#section-{KEY} button[data-tab=write]").click()
     alice.locator(f"#section-{KEY} [data-save]").click()
     alice.locator(f"#section-{KEY} .section-body").wait_for()
     assert "Saved with the button" in alice.locator(f"#section-{KEY} .section-body").inner_text()
-    assert "Saved with the button" in stored_body(design)
+    assert "Saved with the **button**" in stored_body(design)
     assert violations(alice) == []
     assert alice.page_errors == []
 
