@@ -1,11 +1,12 @@
 """Co-editing a section in the browser (frontend/editor.js) against two real ASGI processes
-that share PostgreSQL and Redis (tests/realtime/processes.py): people on different processes
+that share PostgreSQL and Redis (tests/asgi_pair.py): people on different processes
 converge, a process killed mid-typing loses nothing (the page reconnects, through a failover
 proxy that stands for the load balancer, to the other process), text typed offline arrives
 when the network returns, remote cursors carry names and colour classes, and nothing breaks
 the Content-Security-Policy."""
 
 import time
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -13,10 +14,10 @@ from playwright.sync_api import Error as PlaywrightError
 
 from designs.models import Section
 from designs.services import section_update
+from tests import asgi_pair as pair
 from tests.browser import TIMEOUT_MS, _new_page, sign_in_page
 from tests.e2e.failover import FailoverProxy
 from tests.factories import MembershipFactory, TeamFactory, UserFactory, make_design
-from tests.realtime import processes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -27,7 +28,19 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 """
 KEY = "who-is-your-customer"
-asgi_processes = processes.asgi_processes  # the fixture, used here by name
+asgi_pair = pair.asgi_pair  # the two-process fixture, used here by name
+
+
+@pytest.fixture(autouse=True)
+def _channel_layer_of_its_own(settings):
+    """The processes fan out on a channel prefix of this test's own (asgi_pair passes it on),
+    so concurrent runs on one Redis never hear each other."""
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": f"t{uuid.uuid4().hex[:12]}"},
+        }
+    }
 
 
 @pytest.fixture
@@ -62,6 +75,16 @@ def open_page(browser):
     yield _open
     for context in contexts:
         context.close()
+
+
+class Server:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.port = int(url.rsplit(":", 1)[1])
+
+
+def servers(asgi_pair) -> list[Server]:
+    return [Server(url) for url in asgi_pair.urls]
 
 
 def open_editor(page, server, design, key: str = KEY):
@@ -105,13 +128,13 @@ def wait_until(check, timeout: float = 20, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_two_people_on_two_processes_converge(asgi_processes, open_page, people):
+def test_two_people_on_two_processes_converge(asgi_pair, open_page, people):
     alice_user, _, design = people
     section = Section.objects.get(design=design, key=KEY)
     section_update(
         section=section, body="Alice:\nBob:", base_version=section.version, edited_by=alice_user
     )
-    one, two = asgi_processes(2)
+    one, two = servers(asgi_pair)
     alice = open_page(one, "alice")
     bob = open_page(two, "bob")
     open_editor(alice, one, design)
@@ -141,7 +164,7 @@ def test_two_people_on_two_processes_converge(asgi_processes, open_page, people)
     except AssertionError:
         print("ALICE", editor_text(alice))
         print("BOB", editor_text(bob))
-        print(one.log_path.read_text(), two.log_path.read_text())
+        print(asgi_pair.log(0), asgi_pair.log(1))
         raise
     wait_until(lambda: stored_body(design) == text, what="the stored body to converge")
     wait_for_status(alice, "saved")
@@ -150,9 +173,9 @@ def test_two_people_on_two_processes_converge(asgi_processes, open_page, people)
     assert alice.page_errors == bob.page_errors == []
 
 
-def test_a_killed_process_loses_no_keystroke(asgi_processes, open_page, people):
+def test_a_killed_process_loses_no_keystroke(asgi_pair, open_page, people):
     _, _, design = people
-    one, two = asgi_processes(2)
+    one, two = servers(asgi_pair)
     proxy = FailoverProxy([one.port, two.port]).start()
     try:
         alice = open_page(proxy, "alice")
@@ -164,7 +187,7 @@ def test_a_killed_process_loses_no_keystroke(asgi_processes, open_page, people):
         words = [f"w{i:02d}" for i in range(40)]
         for i, word in enumerate(words):
             if i == 15:
-                one.kill()  # mid-typing: its unsaved share of the text is in no database
+                asgi_pair.kill(0)  # mid-typing: its unsaved share of the text is in no database
             type_at_end(alice, f" {word}", delay=10)
 
         wait_until(lambda: two.port in proxy.connections, what="a reconnect to the other process")
@@ -181,9 +204,9 @@ def test_a_killed_process_loses_no_keystroke(asgi_processes, open_page, people):
         proxy.stop()
 
 
-def test_text_typed_offline_arrives_when_back_online(asgi_processes, open_page, people):
+def test_text_typed_offline_arrives_when_back_online(asgi_pair, open_page, people):
     _, _, design = people
-    (one,) = asgi_processes(1)
+    one, _ = servers(asgi_pair)
     alice = open_page(one, "alice")
     open_editor(alice, one, design)
 
@@ -201,9 +224,9 @@ def test_text_typed_offline_arrives_when_back_online(asgi_processes, open_page, 
     wait_for_status(alice, "saved")
 
 
-def test_text_typed_offline_survives_a_reload(asgi_processes, open_page, people):
+def test_text_typed_offline_survives_a_reload(asgi_pair, open_page, people):
     _, _, design = people
-    (one,) = asgi_processes(1)
+    one, _ = servers(asgi_pair)
     alice = open_page(one, "alice")
     open_editor(alice, one, design)
     alice.context.set_offline(True)
@@ -217,9 +240,9 @@ def test_text_typed_offline_survives_a_reload(asgi_processes, open_page, people)
     wait_until(lambda: "kept-in-indexeddb" in stored_body(design), what="the stored offline text")
 
 
-def test_leaving_with_unsaved_text_asks_first(asgi_processes, open_page, people):
+def test_leaving_with_unsaved_text_asks_first(asgi_pair, open_page, people):
     _, _, design = people
-    (one,) = asgi_processes(1)
+    one, _ = servers(asgi_pair)
     alice = open_page(one, "alice")
     open_editor(alice, one, design)
     alice.context.set_offline(True)
@@ -233,9 +256,9 @@ def test_leaving_with_unsaved_text_asks_first(asgi_processes, open_page, people)
     assert "unsaved" in editor_text(alice)
 
 
-def test_remote_cursors_carry_names_and_a_colour_class(asgi_processes, open_page, people):
+def test_remote_cursors_carry_names_and_a_colour_class(asgi_pair, open_page, people):
     _, _, design = people
-    one, two = asgi_processes(2)
+    one, two = servers(asgi_pair)
     alice = open_page(one, "alice")
     bob = open_page(two, "bob")
     open_editor(alice, one, design)
@@ -258,9 +281,9 @@ def test_remote_cursors_carry_names_and_a_colour_class(asgi_processes, open_page
     assert alice.page_errors == bob.page_errors == []
 
 
-def test_save_button_posts_the_live_text(asgi_processes, open_page, people):
+def test_save_button_posts_the_live_text(asgi_pair, open_page, people):
     _, _, design = people
-    (one,) = asgi_processes(1)
+    one, _ = servers(asgi_pair)
     alice = open_page(one, "alice")
     alice.goto(one.url + design.get_absolute_url())
     alice.locator(f"#section-{KEY} .section-actions").get_by_role("link", name="Edit").click()
@@ -278,9 +301,9 @@ def test_save_button_posts_the_live_text(asgi_processes, open_page, people):
     assert alice.page_errors == []
 
 
-def test_an_edit_over_the_size_limit_is_refused_with_a_message(asgi_processes, open_page, people):
+def test_an_edit_over_the_size_limit_is_refused_with_a_message(asgi_pair, open_page, people):
     _, _, design = people
-    (one,) = asgi_processes(1)
+    one, _ = servers(asgi_pair)
     alice = open_page(one, "alice")
     open_editor(alice, one, design)
     before = stored_body(design)
