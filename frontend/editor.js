@@ -28,7 +28,7 @@ import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
 import { WebsocketProvider } from "y-websocket";
 import { IndexeddbPersistence } from "y-indexeddb";
 import { digest as sha256 } from "lib0/hash/sha256";
-import { remoteCursors, cursorClass } from "./editor/remote-cursors.js";
+import { remoteCursors } from "./editor/remote-cursors.js";
 
 const NONCE = (document.currentScript && document.currentScript.nonce) || "";
 const CONNECT_TIMEOUT_MS = 5000;
@@ -129,7 +129,6 @@ class LiveSection {
       id: userId,
       name: form.dataset.liveUserName || "Someone",
     });
-    this.colorClass = cursorClass(userId);
 
     this.view = this.mount();
     this.ydoc.on("update", (update, origin) => {
