@@ -173,7 +173,9 @@ class LiveSection {
     // Until the server's copy of the shared text arrives, the textarea the page was rendered
     // with stays the editor; what is typed there meanwhile joins the shared text on arrival.
     // If it never arrives, the textarea and Save work as without JavaScript.
-    this.initialText = this.textarea.value;
+    // The text the page was rendered with: what the textarea holds beyond it (typed before
+    // the shared text arrived, or a draft crit.js restored) joins the shared text as an edit.
+    this.initialText = this.textarea.defaultValue;
     this.host = document.createElement("div");
     this.host.className = "live-editor";
     this.host.hidden = true;
@@ -288,6 +290,11 @@ function setup(root) {
   for (const form of forms) {
     if (form.liveSection || form.dataset.conflict) continue;
     if (!form.querySelector("textarea[name=body]")) continue;
+    // crit.js restored a draft written against an older version: merged into the shared
+    // text it would undo the saves since, so this form stays plain and its Save shows both
+    // texts side by side, as without JavaScript.
+    const base = form.querySelector("[name=base_version]");
+    if (base && base.value !== base.defaultValue) continue;
     const live = new LiveSection(form);
     form.liveSection = live;
     editors.add(live);

@@ -318,3 +318,30 @@ def test_an_edit_over_the_size_limit_is_refused_with_a_message(asgi_pair, open_p
     alice.wait_for_timeout(2500)  # past the save delay: nothing of it was kept
     assert stored_body(design) == before
     assert violations(alice) == []
+
+
+def test_a_draft_kept_by_the_plain_editor_joins_the_live_text(asgi_pair, open_page, people):
+    """crit.js restores an unsaved draft into the text box; the live editor takes it in as
+    an edit of the shared text and the old draft is dropped. Ctrl+S saves from the editor."""
+    _, _, design = people
+    one, _ = servers(asgi_pair)
+    alice = open_page(one, "alice")
+    section = Section.objects.get(design=design, key=KEY)
+    alice.goto(one.url + design.get_absolute_url())
+    draft_key = f"crit:draft:{design.pk}:{KEY}"
+    draft = {
+        "body": "From an old draft.",
+        "state": "draft",
+        "na_reason": "",
+        "base_version": str(section.version),
+        "saved_at": "2026-01-01T00:00:00Z",
+    }
+    alice.evaluate("([k, v]) => localStorage.setItem(k, JSON.stringify(v))", [draft_key, draft])
+    open_editor(alice, one, design)
+    wait_until(lambda: editor_text(alice) == "From an old draft.", what="the draft in the editor")
+    assert alice.evaluate("(k) => localStorage.getItem(k)", draft_key) is None
+    type_at_end(alice, " And more.")
+    alice.keyboard.press("Control+s")
+    alice.locator(f"#section-{KEY} .section-body").wait_for()
+    assert stored_body(design) == "From an old draft. And more."
+    assert violations(alice) == []
