@@ -32,6 +32,7 @@ import { remoteCursors } from "./editor/remote-cursors.js";
 
 const NONCE = (document.currentScript && document.currentScript.nonce) || "";
 const CONNECT_TIMEOUT_MS = 5000;
+const SAVE_WAIT_MS = 15000;
 
 // Close codes the server uses for refusals it will not change its mind about (4400-4499:
 // y-websocket stops reconnecting). What the person reads for each.
@@ -262,6 +263,15 @@ class LiveSection {
   }
 
   refresh() {
+    if (this.active && this.isSaved()) {
+      this.savedText = this.ytext.toString();
+      if (this.pendingSave) {
+        const issue = this.pendingSave;
+        this.pendingSave = null;
+        clearTimeout(this.pendingSaveTimer);
+        issue();
+      }
+    }
     if (!this.indicator) return;
     const [state, text] = this.status();
     if (this.indicator.dataset.state !== state || this.indicator.textContent !== text) {
@@ -315,6 +325,41 @@ document.addEventListener("htmx:beforeCleanupElement", (event) => {
   form.liveSection = null;
   live.destroy({ forget: live.savedByForm || live.isSaved() });
 });
+// Save in the live editor. The server stores the shared text by itself, and a form save is
+// applied to the shared text as the change from the stored body to the posted one: posting
+// text the shared document holds but the database does not yet would apply it twice. So
+// Save waits until the server has saved what is on screen (a moment after typing stops),
+// then posts exactly that saved text, with the state and reason fields, and closes.
+function isLiveSave(detail) {
+  const form = detail.elt && detail.elt.closest && detail.elt.closest("form");
+  const live = form && form.liveSection;
+  if (!live || !live.active || live.readOnly || detail.verb !== "post") return null;
+  return /\/preview\/$/.test(detail.path) ? null : live;
+}
+
+document.addEventListener("htmx:confirm", (event) => {
+  const live = isLiveSave(event.detail);
+  if (!live || !live.provider.wsconnected || live.isSaved()) return;
+  event.preventDefault();
+  const issue = () => event.detail.issueRequest(true);
+  live.pendingSave = issue;
+  // Past the server's longest save delay, post anyway: the text must not stay unsaved.
+  clearTimeout(live.pendingSaveTimer);
+  live.pendingSaveTimer = setTimeout(() => {
+    if (live.pendingSave === issue) {
+      live.pendingSave = null;
+      issue();
+    }
+  }, SAVE_WAIT_MS);
+});
+
+document.addEventListener("htmx:configRequest", (event) => {
+  const live = isLiveSave(event.detail);
+  if (live && live.savedText !== undefined && live.isSaved()) {
+    event.detail.parameters.body = live.savedText;
+  }
+});
+
 document.addEventListener("htmx:afterRequest", (event) => {
   const form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form");
   const config = event.detail.requestConfig;
