@@ -92,7 +92,7 @@ def server_env(**extra: str) -> dict[str, str]:
     env.update(
         CRIT_REALTIME_CLIENTS_PER_DOCUMENT="1000",
         CRIT_REALTIME_MESSAGES_PER_SECOND="1000",
-        CONN_MAX_AGE="0",
+        CONN_MAX_AGE="60",  # the servers answer only sockets (and a few /healthz)
     )
     env.update(extra)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -147,7 +147,7 @@ async def fan_out(pair, paths, sessions, viewers: int, updates: int = 50) -> Non
     from pycrdt import Doc, Text
 
     path = paths[0]
-    seconds = updates / 10 + 8
+    seconds = updates / 10 + 5
     children = []
     per_child = viewers // VIEWER_PROCESSES
     for index in range(VIEWER_PROCESSES):
@@ -172,7 +172,10 @@ async def fan_out(pair, paths, sessions, viewers: int, updates: int = 50) -> Non
             )
         )
     writer = await connect(pair.ws_urls[0], path, sessions[0])
-    await asyncio.sleep(5)  # the viewers connect meanwhile
+    for child in children:  # every viewer connected and reading
+        assert child.stdout is not None
+        await child.stdout.readline()
+    await asyncio.sleep(1)
     doc = Doc()
     text = doc.get("body", type=Text)
     sent: dict[str, float] = {}
@@ -214,12 +217,13 @@ async def viewer_child(spec: dict) -> None:
                 if isinstance(message, bytes) and message[:2] == b"\x00\x02":
                     received.append((hashlib.sha1(message).hexdigest(), now))  # noqa: S324
 
-    sockets = []
+    sockets, tasks = [], []
     for i in range(spec["count"]):
         base = spec["bases"][(spec["offset"] + i) % 2]
         session = spec["sessions"][i % len(spec["sessions"])]
         sockets.append(await connect(base, spec["path"], session))
-    tasks = [asyncio.create_task(view(ws)) for ws in sockets]
+        tasks.append(asyncio.create_task(view(sockets[-1])))  # read from the start
+    print("READY", flush=True)
     await asyncio.sleep(spec["seconds"])
     for ws in sockets:
         await ws.close()
