@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crit
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format install migrate seed worker bench docs dist clean mermaid
+.PHONY: run test lint format install migrate seed worker bench docs dist clean mermaid assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,12 @@ bench: $(DEV_STAMP)
 # Re-fetch the vendored mermaid.min.js (diagrams) from npm and check its pinned SHA-256.
 mermaid:
 	designs/diagrams/vendor/fetch.sh
+
+# The browser bundles (frontend/<name>.js -> static/js/build/<name>.js), committed built so
+# running Crit never needs Node. Run after changing frontend/ or package.json.
+assets:
+	npm ci --no-audit --no-fund --ignore-scripts
+	npm run --silent build
 
 # The wheel (templates, static files, checklists and demo content included) in dist/.
 dist: | $(BIN)/python

@@ -1,4 +1,5 @@
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.csp import CSP
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -169,8 +171,18 @@ def _render_page(
             shown=page.design_shown(access),
             moments=[access.design.last_edited_at],
         )
-        return HttpResponse(html, status=status)
-    return HttpResponse(render(None, None), status=status)
+        return _allow_editor_styles(HttpResponse(html, status=status))
+    return _allow_editor_styles(HttpResponse(render(None, None), status=status))
+
+
+def _allow_editor_styles(response: HttpResponse) -> HttpResponse:
+    """The design page hosts the live section editor (static/js/build/editor.js), whose
+    CodeMirror adds <style> elements carrying the page's nonce: on this page, and only here,
+    style-src also allows that nonce. Inline style attributes stay blocked everywhere."""
+    policy: dict[str, Any] = dict(settings.SECURE_CSP)
+    policy["style-src"] = [*policy.get("style-src", [CSP.SELF]), CSP.NONCE]
+    response._csp_config = policy  # type: ignore[attr-defined]  # read by Django's CSP middleware
+    return response
 
 
 @login_required

@@ -76,8 +76,15 @@
         notice.hidden = false;
       }
     }
-    form.addEventListener("input", function () { writeDraft(key, formDraft(form)); });
-    form.addEventListener("change", function () { toggleReason(form); writeDraft(key, formDraft(form)); });
+    // Once the live editor (editor.js) holds the text, it keeps it in the browser itself and
+    // the shared text is saved by the server: the draft would only be a stale copy.
+    function live() { return form.classList.contains("live"); }
+    form.addEventListener("crit:live", function () { dropDraft(key); });
+    form.addEventListener("input", function () { if (!live()) { writeDraft(key, formDraft(form)); } });
+    form.addEventListener("change", function () {
+      toggleReason(form);
+      if (!live()) { writeDraft(key, formDraft(form)); }
+    });
     if (form.dataset.conflict) { writeDraft(key, formDraft(form)); }
     body.focus();
   }
@@ -141,7 +148,7 @@
       panel.hidden = panel.dataset.panel !== tab.dataset.tab;
     });
     if (tab.dataset.tab === "write") {
-      var body = form.querySelector("textarea[name=body]");
+      var body = form.querySelector(".live-editor .cm-content") || form.querySelector("textarea[name=body]");
       if (body) { body.focus(); }
     }
   });
