@@ -41,7 +41,10 @@ run: seed
 	@echo "  Crit is starting at http://$(HOST):$(PORT)/"
 	@echo "  Sign in as alice / demo (author), bob / demo or carol / demo (reviewers)."
 	@echo ""
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@# One ASGI server for pages, static files (WhiteNoise, from the source tree in DEBUG)
+	@# and WebSockets; it restarts when a Python file changes.
+	$(BIN)/uvicorn config.asgi:application --reload --reload-dir . --host $(HOST) --port $(PORT) \
+		--ws-max-size 1048576 --log-level info
 
 worker: $(RUN_STAMP)
 	$(BIN)/celery -A config worker --loglevel=info --concurrency=2
@@ -50,7 +53,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
-	$(BIN)/mypy accounts designs reviews exports api config demo
+	$(BIN)/mypy accounts designs reviews exports api config demo realtime
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .

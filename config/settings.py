@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "exports",
     "api",
     "demo",
+    "realtime",
 ]
 
 # Metrics on by default; CRIT_METRICS=false leaves the middleware out and /metrics closed.
@@ -131,6 +132,19 @@ else:
             "LOCATION": "crit",
         }
     }
+
+# WebSockets (realtime/): Redis pub/sub fans messages out between processes; without
+# REDIS_URL one process serves everything and the in-memory layer is enough. Delivery is at
+# most once either way: rooms resynchronise (realtime/rooms.py).
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "crit-rt"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 AUTH_USER_MODEL = "accounts.User"
 # The only backend: ModelBackend behind the sign-in lockout (accounts/throttle.py).
@@ -287,6 +301,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_000
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
+
+# Live collaboration (docs/collaboration.md). A socket re-checks its access and session this
+# often as a backstop to the access.changed events that close it at once.
+CRIT_REALTIME_RECHECK_SECONDS = env.float("CRIT_REALTIME_RECHECK_SECONDS", default=5.0)
+# Clients on one section in one process; the largest message a client may send (bytes);
+# messages a second one connection may send (a burst of twice this is allowed).
+CRIT_REALTIME_CLIENTS_PER_DOCUMENT = env.int("CRIT_REALTIME_CLIENTS_PER_DOCUMENT", default=50)
+CRIT_REALTIME_MAX_MESSAGE_BYTES = env.int("CRIT_REALTIME_MAX_MESSAGE_BYTES", default=256_000)
+CRIT_REALTIME_MESSAGES_PER_SECOND = env.int("CRIT_REALTIME_MESSAGES_PER_SECOND", default=50)
+# The shared text is saved this long after typing stops, and at least this often while
+# people type; rooms exchange state vectors (to repair lost messages) this often.
+CRIT_REALTIME_SAVE_IDLE_SECONDS = env.float("CRIT_REALTIME_SAVE_IDLE_SECONDS", default=2.0)
+CRIT_REALTIME_SAVE_MAX_SECONDS = env.float("CRIT_REALTIME_SAVE_MAX_SECONDS", default=10.0)
+CRIT_REALTIME_RESYNC_SECONDS = env.float("CRIT_REALTIME_RESYNC_SECONDS", default=3.0)
 
 # Plain lines while developing, one JSON object per line in production (LOG_FORMAT overrides).
 LOGGING = {
