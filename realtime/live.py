@@ -16,6 +16,7 @@ Delivery is at most once: a page that lost its socket asks, when it reconnects, 
 part again (``Changes.everything``).
 """
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -101,16 +102,26 @@ def inbox_changed(*, user_ids: Iterable[int]) -> None:
     """Tell these people's open pages that their unread count changed, after commit."""
     from realtime.consumers.base import user_group
 
-    ids = sorted({int(i) for i in user_ids if i})
-    for user_id in ids:
-        transaction.on_commit(
-            lambda user_id=user_id: _send(user_group(user_id), {"type": "live.inbox"})
-        )
+    groups = [user_group(user_id) for user_id in sorted({int(i) for i in user_ids if i})]
+    if groups:
+        transaction.on_commit(lambda: _send_each(groups, {"type": "live.inbox"}))
+
+
+def _send_each(groups: list[str], message: dict[str, Any]) -> None:
+    for group in groups:
+        _send(group, message)
 
 
 def _send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass  # the usual case: a sync view, task or command
+    else:  # only where sync code runs inside an event loop's thread (a test driving a browser)
+        logger.debug("live update to %s not sent from inside an event loop", group)
         return
     try:
         async_to_sync(layer.group_send)(group, message)
@@ -151,10 +162,15 @@ def render_changes(*, request: HttpRequest, design_id: int, changes: Changes) ->
     if changed:
         html += _cards(request, access, changed)
     threads = [s for s in sections if s.key in changes.threads]
-    if threads:
-        html += _threads(request, access, sections, threads)
-    if changes.review:
-        html.append(_review(request, access, sections))
+    if threads or changes.review:
+        from reviews.selectors import design_review
+
+        review = design_review(design=access.design, sections=sections, viewer=request.user)  # type: ignore[arg-type]
+        context = {"design": access.design, "access": access, "review": review}
+        if threads:
+            html += _threads(request, access, threads, context)
+        if changes.review:
+            html.append(_review(request, context))
     if changes.exports:
         context = {"design": access.design, "exports": export_list(design=access.design)}
         html.append(render_to_string("exports/design_exports.html#export-list", context, request))
@@ -176,30 +192,25 @@ def _cards(request: HttpRequest, access: DesignAccess, sections: list[Any]) -> l
 
 
 def _threads(
-    request: HttpRequest, access: DesignAccess, sections: list[Any], changed: list[Any]
+    request: HttpRequest, access: DesignAccess, changed: list[Any], context: dict[str, Any]
 ) -> list[str]:
     """Each section's threads as a comment action answers them (with the counts, the open
     issues and the status, out of band)."""
     from reviews import fragments
-    from reviews.selectors import design_review
 
-    review = design_review(design=access.design, sections=sections, viewer=request.user)  # type: ignore[arg-type]
     fragments.threads_html_attach(
         request=request, design=access.design, sections=changed, is_member=access.is_member
     )
-    context = {"design": access.design, "access": access, "review": review, "oob": True}
     return [
-        render_to_string(f"{PANELS}#threads-response", {**context, "section": s}, request)
+        render_to_string(
+            f"{PANELS}#threads-response", {**context, "oob": True, "section": s}, request
+        )
         for s in changed
     ]
 
 
-def _review(request: HttpRequest, access: DesignAccess, sections: list[Any]) -> str:
+def _review(request: HttpRequest, context: dict[str, Any]) -> str:
     """The review panel (reviewers, verdicts, the viewer's verdict form) and the status."""
-    from reviews.selectors import design_review
-
-    review = design_review(design=access.design, sections=sections, viewer=request.user)  # type: ignore[arg-type]
-    context = {"design": access.design, "access": access, "review": review}
     panel = render_to_string(f"{PANELS}#review-header", context, request)
     meta = render_to_string(f"{PAGE}#design-meta", {**context, "oob": True}, request)
     return panel + meta

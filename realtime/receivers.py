@@ -1,4 +1,5 @@
-"""Signal receivers of the realtime app: they only call realtime's services."""
+"""Signal receivers of the realtime app: they only call realtime's services and its live
+update publishers (realtime/live.py)."""
 
 from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -6,7 +7,10 @@ from django.dispatch import receiver
 
 from accounts.models import Membership, User
 from designs.models import DesignReader
-from realtime import services
+from designs.signals import section_saved
+from exports.signals import exports_changed
+from realtime import live, services
+from reviews.signals import notifications_changed, review_changed, threads_changed
 
 
 @receiver(post_delete, sender=Membership)
@@ -41,3 +45,32 @@ def password_or_activity_changed(sender, instance: User, created: bool, **kwargs
         update_fields is None or {"password", "is_active"} & set(update_fields)
     ):
         services.access_changed(user_ids=[instance.pk])
+
+
+# Live updates: what changed reaches the open pages (realtime/live.py) ------------------------
+
+
+@receiver(section_saved, dispatch_uid="realtime.live_section_saved")
+def live_section_saved(sender, *, section, **kwargs) -> None:
+    live.design_changed(design_id=section.design_id, changes=live.Changes(sections={section.key}))
+
+
+@receiver(threads_changed, dispatch_uid="realtime.live_threads_changed")
+def live_threads_changed(sender, *, design_id: int, section_key: str, **kwargs) -> None:
+    live.design_changed(design_id=design_id, changes=live.Changes(threads={section_key}))
+
+
+@receiver(review_changed, dispatch_uid="realtime.live_review_changed")
+def live_review_changed(sender, *, design_id: int, **kwargs) -> None:
+    live.design_changed(design_id=design_id, changes=live.Changes(review=True))
+
+
+@receiver(exports_changed, dispatch_uid="realtime.live_exports_changed")
+def live_exports_changed(sender, *, design_ids: list[int], **kwargs) -> None:
+    for design_id in set(design_ids):
+        live.design_changed(design_id=design_id, changes=live.Changes(exports=True))
+
+
+@receiver(notifications_changed, dispatch_uid="realtime.live_inbox_changed")
+def live_inbox_changed(sender, *, recipient_ids: list[int], **kwargs) -> None:
+    live.inbox_changed(user_ids=recipient_ids)

@@ -3,6 +3,7 @@
 from channels.db import database_sync_to_async
 
 from designs.models import Section
+from realtime import presence
 from realtime.consumers.base import DesignConsumer
 
 
@@ -14,3 +15,10 @@ class DocumentConsumer(DesignConsumer):
         return await database_sync_to_async(
             Section.objects.filter(design_id=self.design_id, key=self.section_key).exists
         )()
+
+    async def joined(self) -> None:
+        if self.can_edit:  # shown as editing on the design page; readers only read
+            await presence.enter(self, section_key=self.section_key)
+
+    async def left(self) -> None:
+        await presence.leave(self, section_key=self.section_key)
