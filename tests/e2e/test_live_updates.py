@@ -10,7 +10,7 @@ import pytest
 
 from tests.browser import _new_page, sign_in_page
 from tests.factories import TeamFactory, UserFactory, make_design, request_review
-from tests.faults.conftest import Processes, free_port, kill_group, own_redis, wait_for  # noqa: F401
+from tests.faults.conftest import Processes, free_port, kill_group, own_redis, wait_for  # noqa: F401 (own_redis: a fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -40,7 +40,7 @@ def uvicorn(group: Processes, name: str) -> SimpleNamespace:
 
 
 @pytest.fixture
-def two_servers(tmp_path, own_redis, settings) -> Iterator[tuple[SimpleNamespace, ...]]:
+def two_servers(tmp_path, own_redis, settings) -> Iterator[tuple[SimpleNamespace, ...]]:  # noqa: F811
     settings.MEDIA_ROOT = tmp_path / "media"
     group = Processes(tmp_path, REDIS_URL=own_redis.url, CRIT_METRICS="false")
     try:
