@@ -140,7 +140,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "crit-rt"},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": env.str("CRIT_CHANNEL_PREFIX", default="crit-rt"),
+            },
         }
     }
 else:

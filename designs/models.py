@@ -149,6 +149,13 @@ class DesignReader(models.Model):
         return f"{self.user} reads {self.design}"
 
 
+class SectionManager(models.Manager["Section"]):
+    def get_queryset(self) -> models.QuerySet["Section"]:
+        # The live document's state is read and written by realtime alone, under a row lock;
+        # pages never load it.
+        return super().get_queryset().defer("ystate")
+
+
 class Section(models.Model):
     class State(models.TextChoices):
         EMPTY = "empty", "Empty"
@@ -177,8 +184,13 @@ class Section(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The shared text as a Y document (yjs update encoding), kept equal to ``body`` by every
+    # save; empty until someone first opens the section live (realtime/).
+    ystate = models.BinaryField(blank=True, default=b"", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SectionManager()
 
     class Meta:
         ordering = ["design", "position"]
@@ -215,6 +227,8 @@ class Revision(models.Model):
     state = models.CharField(max_length=20, choices=Section.State.choices)
     na_reason = models.CharField(max_length=500, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Others who typed into a live save (realtime/) besides ``author``, who typed last.
+    co_authors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
     restored_from = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

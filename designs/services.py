@@ -431,3 +431,11 @@ def design_lock(*, design: Design) -> None:
     (it updates the design's last edit), so what is read after this sees no save in
     progress: a verdict records the versions that are really saved."""
     Design.objects.select_for_update().filter(pk=design.pk).values_list("pk").first()
+
+
+def revision_co_authors_set(*, section_id: int, version: int, user_ids: list[int]) -> None:
+    """Record who else typed into the live save of ``section_id`` at ``version``
+    (realtime/): the revision's author is the last to type, these the others."""
+    revision = Revision.objects.filter(section_id=section_id, version=version).first()
+    if revision is not None and user_ids:
+        revision.co_authors.set([i for i in user_ids if i != revision.author_id])

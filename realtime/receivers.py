@@ -2,11 +2,12 @@
 update publishers (realtime/live.py)."""
 
 from django.contrib.auth.signals import user_logged_out
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from accounts.models import Membership, User
-from designs.models import DesignReader
+from designs.models import DesignReader, Section
 from designs.signals import section_saved
 from exports.signals import exports_changed
 from realtime import live, services
@@ -45,6 +46,20 @@ def password_or_activity_changed(sender, instance: User, created: bool, **kwargs
         update_fields is None or {"password", "is_active"} & set(update_fields)
     ):
         services.access_changed(user_ids=[instance.pk])
+
+
+@receiver(section_saved)
+def section_saved_joins_live_text(sender, section: Section, **kwargs) -> None:
+    """A save by the form, the API or a restore reaches the live document (and its rooms,
+    once the save commits); a room's own save is already in it."""
+    if services.saving_from_room():
+        return
+    update = services.document_text_join(section=section)
+    if update is not None:
+        section_id = section.pk
+        transaction.on_commit(
+            lambda: services.document_broadcast(section_id=section_id, update=update)
+        )
 
 
 # Live updates: what changed reaches the open pages (realtime/live.py) ------------------------

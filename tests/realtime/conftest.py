@@ -18,6 +18,8 @@ from channels.testing import WebsocketCommunicator
 from django.db import connections
 from django.test import Client
 
+from tests.asgi_pair import asgi_pair  # noqa: F401 (the two-process fixture)
+
 
 @pytest.fixture(autouse=True)
 def _channel_layer_of_its_own(settings):
