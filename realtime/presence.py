@@ -1,11 +1,12 @@
 """Who has a design open, and who is editing which section: presence with a time to live.
 
-Every open socket is an entry that lives CRIT_PRESENCE_TTL_SECONDS and is renewed by a
-heartbeat every CRIT_PRESENCE_HEARTBEAT_SECONDS. A socket that closes removes its entry at
-once; one whose process died (``kill -9``, a lost host) simply stops renewing it, so it is
-gone within the time to live, whatever happened to the disconnect handler. Entries are
-kept per design in a Redis sorted set scored by expiry time (shared by every process), or
-in this process's memory without REDIS_URL (one process serves everything then).
+Every open socket is an entry that lives CRIT_REALTIME_PRESENCE_TTL_SECONDS and is renewed
+by a heartbeat every CRIT_REALTIME_PRESENCE_HEARTBEAT_SECONDS. A socket that closes removes
+its entry at once; one whose process died (``kill -9``, a lost host) simply stops renewing
+it, so it is gone within the time to live, whatever happened to the disconnect handler.
+Entries are kept per design in a Redis sorted set scored by expiry time (shared by every
+process, under the channel layer's prefix), or in this process's memory without REDIS_URL
+(one process serves everything then).
 
 An entry is ``<section key>|<user id>|<username>|<channel name>``: the section key is
 empty for a page that has the design open, and names the section for an editor socket. One
@@ -39,11 +40,11 @@ def design_group(design_id: int) -> str:
 
 
 def ttl() -> float:
-    return float(settings.CRIT_PRESENCE_TTL_SECONDS)
+    return float(settings.CRIT_REALTIME_PRESENCE_TTL_SECONDS)
 
 
 def heartbeat() -> float:
-    return float(settings.CRIT_PRESENCE_HEARTBEAT_SECONDS)
+    return float(settings.CRIT_REALTIME_PRESENCE_HEARTBEAT_SECONDS)
 
 
 @dataclass(frozen=True, order=True)
@@ -150,7 +151,9 @@ class _RedisStore:
 
     @staticmethod
     def key(design_id: int) -> str:
-        return f"crit:presence:{design_id}"
+        # Under the channel layer's prefix: installations sharing a Redis stay apart.
+        prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "crit")
+        return f"{prefix}:presence:{design_id}"
 
     async def put(self, design_id: int, entry: str, expires: float) -> None:
         key = self.key(design_id)

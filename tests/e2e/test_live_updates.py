@@ -1,52 +1,37 @@
 """Live updates and presence between two people whose pages sit on two different ASGI
-processes (uvicorn) sharing PostgreSQL and a Redis of the test's own: what one does shows
-in the other's page without a reload, and a person whose server dies leaves the page."""
+processes (``tests/asgi_pair.py``) sharing PostgreSQL and Redis: what one does shows in the
+other's page without a reload, and a person whose server dies leaves the page."""
 
-import sys
+import uuid
 from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
 
+from tests.asgi_pair import asgi_pair  # noqa: F401 (a fixture)
 from tests.browser import _new_page, sign_in_page
 from tests.factories import TeamFactory, UserFactory, make_design, request_review
-from tests.faults.conftest import Processes, free_port, kill_group, own_redis, wait_for  # noqa: F401 (own_redis: a fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SECTION = "how-to-scale-the-db"
 
 
-def uvicorn(group: Processes, name: str) -> SimpleNamespace:
-    """One ASGI process serving pages, static files and sockets; its base URL."""
-    import requests
-
-    port = free_port()
-    proc = group.spawn(
-        name,
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        try:
-            return requests.get(base + "/healthz", timeout=5).status_code == 200
-        except requests.ConnectionError:
-            return False
-
-    wait_for(answers, what=f"uvicorn ({group.log(name)[-1000:]})")
-    return SimpleNamespace(url=base, proc=proc)
+@pytest.fixture
+def channels_of_its_own(settings):
+    """A channel layer prefix (and so presence keys) no other test run shares."""
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": f"t{uuid.uuid4().hex[:12]}"},
+        }
+    }
 
 
 @pytest.fixture
-def two_servers(tmp_path, own_redis, settings) -> Iterator[tuple[SimpleNamespace, ...]]:  # noqa: F811
-    settings.MEDIA_ROOT = tmp_path / "media"
-    group = Processes(tmp_path, REDIS_URL=own_redis.url, CRIT_METRICS="false")
-    try:
-        yield uvicorn(group, "one"), uvicorn(group, "two")
-    finally:
-        group.stop_all()
+def two_servers(channels_of_its_own, asgi_pair) -> Iterator[tuple[SimpleNamespace, ...]]:  # noqa: F811
+    """The two processes, each as something ``sign_in_page`` takes (``.url``)."""
+    yield tuple(SimpleNamespace(url=url, index=i) for i, url in enumerate(asgi_pair.urls))
 
 
 @pytest.fixture
@@ -58,7 +43,10 @@ def design():
 
 
 def test_comment_verdict_and_save_appear_in_another_page_without_reload(
-    browser, two_servers, design
+    browser,
+    two_servers,
+    asgi_pair,  # noqa: F811
+    design,
 ):
     from playwright.sync_api import expect
 
@@ -117,7 +105,7 @@ def test_comment_verdict_and_save_appear_in_another_page_without_reload(
         assert alice.page_errors == [] and bob.page_errors == []
 
         # bob's server dies (kill -9): nobody says goodbye, yet he leaves alice's page.
-        kill_group(two.proc)
+        asgi_pair.kill(two.index)
         expect(alice.locator("#presence .presence-person", has_text="BO")).to_have_count(
             0, timeout=12_000
         )

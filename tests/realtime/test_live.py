@@ -20,8 +20,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _quick_presence(settings):
-    settings.CRIT_PRESENCE_TTL_SECONDS = 1.0
-    settings.CRIT_PRESENCE_HEARTBEAT_SECONDS = 0.25
+    settings.CRIT_REALTIME_PRESENCE_TTL_SECONDS = 1.0
+    settings.CRIT_REALTIME_PRESENCE_HEARTBEAT_SECONDS = 0.25
 
 
 def live_path(design) -> str:
@@ -284,7 +284,11 @@ def test_presence_of_a_dead_process_expires(alice, world, settings):
         return gone
 
     gone = run(scenario())
-    assert gone <= settings.CRIT_PRESENCE_TTL_SECONDS + 2 * settings.CRIT_PRESENCE_HEARTBEAT_SECONDS
+    assert (
+        gone
+        <= settings.CRIT_REALTIME_PRESENCE_TTL_SECONDS
+        + 2 * settings.CRIT_REALTIME_PRESENCE_HEARTBEAT_SECONDS
+    )
 
 
 def test_editing_presence_shows_on_the_section(alice, world):
