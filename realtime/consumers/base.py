@@ -14,7 +14,6 @@ closed with code 4403.
 
 import asyncio
 import logging
-import random
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -27,6 +26,7 @@ from realtime import selectors
 logger = logging.getLogger(__name__)
 
 CLOSE_ACCESS_LOST = 4403
+ACCESS_CHANGE_SETTLE_SECONDS = 1.0
 CLOSE_BAD_MESSAGE = 4400
 CLOSE_TOO_LARGE = 4413
 CLOSE_TOO_MANY = 4429
@@ -50,7 +50,6 @@ class DesignConsumer(AsyncWebsocketConsumer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._recheck_task: asyncio.Task | None = None
         self._joined = False
         self._closing = False
 
@@ -78,7 +77,7 @@ class DesignConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         await self.accept()
         self._joined = True
-        self._recheck_task = asyncio.create_task(self._recheck_forever())
+        watcher.add(self)
         await self.joined()
 
     async def authorize(self) -> bool:
@@ -92,8 +91,7 @@ class DesignConsumer(AsyncWebsocketConsumer):
         """Called once when an open socket closes, whatever closed it."""
 
     async def disconnect(self, code: int) -> None:
-        if self._recheck_task is not None:
-            self._recheck_task.cancel()
+        watcher.discard(self)
         if not self._joined:
             return
         self._joined = False
@@ -119,18 +117,16 @@ class DesignConsumer(AsyncWebsocketConsumer):
     # Access that ends -------------------------------------------------------------------
 
     async def access_changed(self, event: dict) -> None:
-        """``access.changed`` on the user's group: check again now."""
+        """``access.changed`` on the user's group: check again now, and once more a moment
+        later (sign-out announces itself before it ends the session)."""
         await self._recheck()
+        if self._joined and not self._closing:
+            # A task: the socket's other messages are not held up meanwhile.
+            self._settle = asyncio.create_task(self._recheck_after(ACCESS_CHANGE_SETTLE_SECONDS))
 
-    async def _recheck_forever(self) -> None:
-        interval = settings.CRIT_REALTIME_RECHECK_SECONDS
-        try:
-            while True:
-                # Spread the checks of many sockets opened at once.
-                await asyncio.sleep(interval * random.uniform(0.8, 1.2))
-                await self._recheck()
-        except asyncio.CancelledError:
-            pass
+    async def _recheck_after(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        await self._recheck()
 
     async def _recheck(self) -> None:
         if not self._joined or self._closing:
@@ -147,3 +143,49 @@ class DesignConsumer(AsyncWebsocketConsumer):
             return
         if not still:
             await self.close_with(CLOSE_ACCESS_LOST, "access lost")
+
+
+class Watcher:
+    """Re-checks every open design socket of this process each
+    CRIT_REALTIME_RECHECK_SECONDS, all in one go (a handful of queries whatever their
+    number), and closes those whose session or access ended."""
+
+    def __init__(self) -> None:
+        self.sockets: set[DesignConsumer] = set()
+        self.task: asyncio.Task | None = None
+
+    def add(self, socket: DesignConsumer) -> None:
+        self.sockets.add(socket)
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._run())
+
+    def discard(self, socket: DesignConsumer) -> None:
+        self.sockets.discard(socket)
+
+    async def _run(self) -> None:
+        while self.sockets:
+            await asyncio.sleep(settings.CRIT_REALTIME_RECHECK_SECONDS)
+            sockets = [s for s in self.sockets if s._joined and not s._closing]
+            checks = [
+                selectors.SocketCheck(
+                    key=index,
+                    user_id=s.user.pk,
+                    session_key=s.session_key,
+                    design_id=s.design_id,
+                    can_edit=s.can_edit,
+                )
+                for index, s in enumerate(sockets)
+            ]
+            try:
+                allowed = await database_sync_to_async(selectors.sockets_still_allowed)(
+                    checks=checks
+                )
+            except Exception:  # a database hiccup is not a lost access: check again later
+                logger.exception("realtime: periodic access re-check failed")
+                continue
+            for index, socket in enumerate(sockets):
+                if index not in allowed:
+                    await socket.close_with(CLOSE_ACCESS_LOST, "access lost (periodic check)")
+
+
+watcher = Watcher()

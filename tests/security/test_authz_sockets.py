@@ -6,6 +6,7 @@ team edits."""
 import pytest
 
 from realtime.rooms import registry
+from realtime.ydoc import MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS
 from tests.realtime.conftest import communicator, run, session_cookie
 from tests.realtime.yclient import YClient
 from tests.security.authz import ROLES, World
@@ -25,17 +26,21 @@ def world(django_capture_on_commit_callbacks, settings, tmp_path):
     return World(django_capture_on_commit_callbacks)
 
 
-async def _probe(path: str, session: str | None) -> str:
+async def _probe(path: str, session: str | None, mark: str = "probe") -> str:
     socket = communicator(path, session=session)
     connected, _ = await socket.connect(timeout=5)
     if not connected:
         return "refused"
     client = YClient()
     await socket.send_to(bytes_data=client.hello())
-    await socket.send_to(bytes_data=client.append("probe"))
-    await socket.receive_nothing(timeout=0.3)
+    await socket.send_to(bytes_data=client.append(mark))
+    # The room answers messages in order: once it answers this query, it has handled the
+    # edit before it.
+    await socket.send_to(bytes_data=bytes([MESSAGE_QUERY_AWARENESS]))
+    while (await socket.receive_from(timeout=10))[0] != MESSAGE_AWARENESS:
+        pass
     room = next(iter(registry.rooms.values()))
-    edited = "probe" in str(room.doc.get("body", type=type(client.text)))
+    edited = mark in str(room.doc.get("body", type=type(client.text)))
     await socket.disconnect()
     return "edit" if edited else "read"
 
@@ -45,7 +50,7 @@ def test_each_role_gets_the_expected_answer_on_the_document_socket(world):
     answers = []
     for role in ROLES:
         session = None if role == "anonymous" else session_cookie(world.users[role])
-        answers.append(run(_probe(path, session)))
+        answers.append(run(_probe(path, session, f"probe by {role}")))
     assert " ".join(answers) == DOCUMENT_SOCKET
 
 
