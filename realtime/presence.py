@@ -152,8 +152,9 @@ class _RedisStore:
     @staticmethod
     def key(design_id: int) -> str:
         # Under the channel layer's prefix: installations sharing a Redis stay apart.
-        prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "crit")
-        return f"{prefix}:presence:{design_id}"
+        layer: dict[str, Any] = settings.CHANNEL_LAYERS["default"]
+        config: dict[str, Any] = layer.get("CONFIG", {})
+        return f"{config.get('prefix', 'crit')}:presence:{design_id}"
 
     async def put(self, design_id: int, entry: str, expires: float) -> None:
         key = self.key(design_id)

@@ -162,14 +162,25 @@ class LiveUserConsumer(AsyncWebsocketConsumer):
             await self.live_inbox({})
 
     async def live_inbox(self, event: dict[str, Any]) -> None:
+        if not await self.still_signed_in():
+            return
         html = await database_sync_to_async(live.render_inbox)(request=self.request)
         await self.send(text_data=html)
 
     async def access_changed(self, event: dict[str, Any]) -> None:
-        """Signed out or the password changed: the session no longer stands."""
-        user_id = await database_sync_to_async(selectors.session_user_id)(
-            session_key=self.session_key
-        )
-        if user_id != self.user.pk:
-            await self.close(code=CLOSE_ACCESS_LOST)
-            await self.disconnect(CLOSE_ACCESS_LOST)
+        """Signed out or the password changed: check now, and again a moment later (a
+        sign-out announces itself before its session ends)."""
+        if await self.still_signed_in():
+            await asyncio.sleep(1.0)
+            await self.still_signed_in()
+
+    async def still_signed_in(self) -> bool:
+        """Whether the session still stands; if not, the socket closes (4403)."""
+        if not self.joined:
+            return False
+        user = await database_sync_to_async(selectors.session_user)(session_key=self.session_key)
+        if user is not None and user.pk == self.user.pk:
+            return True
+        await self.close(code=CLOSE_ACCESS_LOST)
+        await self.disconnect(CLOSE_ACCESS_LOST)
+        return False

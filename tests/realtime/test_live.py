@@ -333,3 +333,20 @@ def test_pushed_fragments_cost_the_same_queries_whatever_the_size(
     # Rendered again (the cards and threads now cached), the cost does not grow.
     with django_assert_max_num_queries(14):
         live.render_changes(request=request, design_id=design.pk, changes=everything)
+
+
+def test_inbox_socket_closes_when_its_session_signs_out(alice):
+    client = Client()
+    client.force_login(alice)
+    session = client.cookies["sessionid"].value
+
+    async def scenario():
+        socket = communicator("/ws/live", session=session)
+        assert (await socket.connect(timeout=5))[0]
+        await sync_to_async(client.post)("/accounts/logout/")
+        while True:
+            output = await socket.receive_output(timeout=5)
+            if output["type"] == "websocket.close":
+                return output["code"]
+
+    assert run(scenario()) == CLOSE_ACCESS_LOST
