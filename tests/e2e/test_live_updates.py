@@ -68,13 +68,22 @@ def test_comment_verdict_and_save_appear_in_another_page_without_reload(
         expect(alice.locator("#presence .presence-person", has_text="BO")).to_be_visible()
         expect(bob.locator("#presence .presence-person", has_text="AL")).to_be_visible()
 
-        # bob comments on one process; alice's page on the other shows it.
+        # alice has started a comment of her own on the section bob comments on.
         threads = f"#threads-{SECTION}"
+        alice.locator(f"{threads} .comment-box summary").click()
+        alice.locator(f"{threads} .comment-box textarea").fill("Half-written thought")
+
+        # bob comments on one process; alice's page on the other shows it.
         bob.locator(f"{threads} .comment-box summary").click()
         bob.locator(f"{threads} .comment-box textarea").fill("What about a **hot** tenant?")
         bob.locator(f"{threads} .comment-box button[type=submit]").click()
         expect(alice.locator(f"{threads} .comment-body")).to_contain_text("hot tenant")
         expect(alice.locator(f"#comment-count-{SECTION}")).to_contain_text("1 comment")
+        # The threads around it were replaced; what she was typing was not.
+        expect(alice.locator(f"{threads} .comment-box textarea")).to_have_value(
+            "Half-written thought"
+        )
+        expect(alice.locator(f"{threads} .comment-box")).to_have_attribute("open", "")
 
         # bob's verdict reaches alice's review panel and status badge.
         bob.locator(".verdict-form input[value=request_changes]").check()
