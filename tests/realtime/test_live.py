@@ -327,11 +327,11 @@ def test_pushed_fragments_cost_the_same_queries_whatever_the_size(
     everything = live.Changes(
         sections={s.key for s in sections[:5]}, threads={key}, review=True, exports=True
     )
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(12):
         html = live.render_changes(request=request, design_id=design.pk, changes=everything)
     assert html.count('<article class="section') == 5
     # Rendered again (the cards and threads now cached), the cost does not grow.
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(11):
         live.render_changes(request=request, design_id=design.pk, changes=everything)
 
 
