@@ -42,8 +42,10 @@ run: seed
 	@echo "  Sign in as alice / demo (author), bob / demo or carol / demo (reviewers)."
 	@echo ""
 	@# One ASGI server for pages, static files (WhiteNoise, from the source tree in DEBUG)
-	@# and WebSockets; it restarts when a Python file changes.
-	$(BIN)/uvicorn config.asgi:application --reload --reload-dir . --host $(HOST) --port $(PORT) \
+	@# and WebSockets; it restarts when a Python file changes. Django answers each request in
+	@# a thread of its own under ASGI, so no persistent database connections (CONN_MAX_AGE=0).
+	CONN_MAX_AGE=$${CONN_MAX_AGE:-0} $(BIN)/uvicorn config.asgi:application --reload \
+		--host $(HOST) --port $(PORT) \
 		--ws-max-size 1048576 --log-level info
 
 worker: $(RUN_STAMP)

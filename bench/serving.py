@@ -22,7 +22,12 @@ from bench.run import page_stats
 
 
 class AsgiServer(Server):
-    """uvicorn with 2 workers: pages and sockets from one ASGI service."""
+    """uvicorn with 2 workers: pages and sockets from one ASGI service. Django runs each
+    request of a sync view in a thread of its own under ASGI, so persistent connections
+    would pile up (one per thread, "too many clients"): CONN_MAX_AGE=0, as Django advises."""
+
+    def __init__(self, **extra: str) -> None:
+        super().__init__(CONN_MAX_AGE="0", **extra)
 
     def start(self) -> None:
         import time

@@ -76,8 +76,12 @@ class AsgiPair:
             self.processes.append(process)
             self.ports.append(port)
             self.logs.append(log)
-        for index in range(count):
-            self._wait_ready(index)
+        try:
+            for index in range(count):
+                self._wait_ready(index)
+        except BaseException:
+            self.stop()
+            raise
 
     @property
     def urls(self) -> list[str]:
