@@ -14,6 +14,7 @@ missed while it was away).
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -28,6 +29,8 @@ logger = logging.getLogger(__name__)
 # Events that arrive together (a comment's threads and its status) are rendered once.
 COALESCE_SECONDS = 0.05
 MAX_MESSAGE_BYTES = 200
+# A catch-up renders the whole page: a page gets one at most this often.
+CATCH_UP_EVERY_SECONDS = 5.0
 
 
 def _catch_up_asked(text_data: str | None) -> bool:
@@ -43,10 +46,13 @@ def _catch_up_asked(text_data: str | None) -> bool:
 class LiveDesignConsumer(DesignConsumer):
     """``/ws/designs/<design_id>/live``: live updates and presence for the design page."""
 
+    watch_task: asyncio.Task | None = None
+    flush_task: asyncio.Task | None = None
+    caught_up_at = float("-inf")
+
     async def joined(self) -> None:
         self.request = live.request_for(self.scope, self.user)
         self.pending = live.Changes()
-        self.flush_task: asyncio.Task | None = None
         self.shown: presence.Presence | None = None
         self.shown_keys: set[str] = set()
         assert self.channel_layer is not None
@@ -56,9 +62,9 @@ class LiveDesignConsumer(DesignConsumer):
         self.watch_task = asyncio.create_task(self.presence_watch())
 
     async def left(self) -> None:
-        self.watch_task.cancel()
-        if self.flush_task is not None:
-            self.flush_task.cancel()
+        for task in (self.watch_task, self.flush_task):
+            if task is not None:
+                task.cancel()
         if self.channel_layer is not None:
             await self.channel_layer.group_discard(
                 presence.design_group(self.design_id), self.channel_name
@@ -71,7 +77,9 @@ class LiveDesignConsumer(DesignConsumer):
         except ValueError:
             await self.close_with(CLOSE_BAD_MESSAGE, "bad message")
             return
-        if catch_up:
+        now = time.monotonic()
+        if catch_up and now - self.caught_up_at >= CATCH_UP_EVERY_SECONDS:
+            self.caught_up_at = now
             self.queue(live.Changes.everything())
             await self.live_inbox({})
 
