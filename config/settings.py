@@ -332,6 +332,12 @@ CRIT_REALTIME_MESSAGES_PER_SECOND = env.int("CRIT_REALTIME_MESSAGES_PER_SECOND",
 CRIT_REALTIME_SAVE_IDLE_SECONDS = env.float("CRIT_REALTIME_SAVE_IDLE_SECONDS", default=2.0)
 CRIT_REALTIME_SAVE_MAX_SECONDS = env.float("CRIT_REALTIME_SAVE_MAX_SECONDS", default=10.0)
 CRIT_REALTIME_RESYNC_SECONDS = env.float("CRIT_REALTIME_RESYNC_SECONDS", default=3.0)
+# Presence (realtime/presence.py): each open page or editor renews its entry this often, and
+# an entry not renewed (its server died) is dropped after the time to live.
+CRIT_REALTIME_PRESENCE_HEARTBEAT_SECONDS = env.float(
+    "CRIT_REALTIME_PRESENCE_HEARTBEAT_SECONDS", default=2.0
+)
+CRIT_REALTIME_PRESENCE_TTL_SECONDS = env.float("CRIT_REALTIME_PRESENCE_TTL_SECONDS", default=6.0)
 
 # Plain lines while developing, one JSON object per line in production (LOG_FORMAT overrides).
 LOGGING = {

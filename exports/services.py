@@ -30,6 +30,7 @@ from designs.models import Design
 from exports.models import ExportJob
 from exports.renderers import markdown as markdown_renderer
 from exports.selectors import export_source, source_digest
+from exports.signals import exports_changed
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +187,13 @@ def export_request(
             job.refresh_from_db()
 
     transaction.on_commit(enqueue)
+    _changed(job.design_id)
     return job, True
+
+
+def _changed(*design_ids: int) -> None:
+    if design_ids:
+        exports_changed.send(sender=ExportJob, design_ids=list(design_ids))
 
 
 def _claim(job_id: int) -> int | None:
@@ -217,6 +224,7 @@ def _progress(job_id: int, attempt: int, percent: int) -> None:
     now = timezone.now()
     if not _owned(job_id, attempt).update(progress=percent, heartbeat_at=now, updated_at=now):
         raise _JobLost(job_id)
+    _changed(*ExportJob.objects.filter(pk=job_id).values_list("design_id", flat=True))
 
 
 def _readable(exc: BaseException, job: ExportJob) -> str:
@@ -271,6 +279,7 @@ def export_run(*, job_id: int, final_attempt: bool = True) -> ExportJob | None:
         return None
     job = ExportJob.objects.select_related("design__team", "design__created_by").get(pk=job_id)
     metrics.export_started(job)
+    _changed(job.design_id)
     try:
         stored = _render(job, attempt)
     except _JobLost:
@@ -284,11 +293,13 @@ def export_run(*, job_id: int, final_attempt: bool = True) -> ExportJob | None:
             _owned(job_id, attempt).update(
                 status=ExportJob.Status.FAILED, error=message, finished_at=now, updated_at=now
             )
+            _changed(job.design_id)
             job.refresh_from_db()
             return job
         _owned(job_id, attempt).update(
             status=ExportJob.Status.QUEUED, error=message, progress=0, updated_at=now
         )
+        _changed(job.design_id)
         raise ExportRetry(message) from exc
     now = timezone.now()
     if not _owned(job_id, attempt).update(
@@ -303,6 +314,7 @@ def export_run(*, job_id: int, final_attempt: bool = True) -> ExportJob | None:
         default_storage.delete(stored)
         return None
     _remove_leftovers(job, keep=stored)
+    _changed(job.design_id)
     job.refresh_from_db()
     return job
 

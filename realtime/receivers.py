@@ -1,4 +1,5 @@
-"""Signal receivers of the realtime app: they only call realtime's services."""
+"""Signal receivers of the realtime app: they only call realtime's services and its live
+update publishers (realtime/live.py)."""
 
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
@@ -8,7 +9,9 @@ from django.dispatch import receiver
 from accounts.models import Membership, User
 from designs.models import DesignReader, Section
 from designs.signals import section_saved
-from realtime import services
+from exports.signals import exports_changed
+from realtime import live, services
+from reviews.signals import notifications_changed, review_changed, threads_changed
 
 
 @receiver(post_delete, sender=Membership)
@@ -57,3 +60,32 @@ def section_saved_joins_live_text(sender, section: Section, **kwargs) -> None:
         transaction.on_commit(
             lambda: services.document_broadcast(section_id=section_id, update=update)
         )
+
+
+# Live updates: what changed reaches the open pages (realtime/live.py) ------------------------
+
+
+@receiver(section_saved, dispatch_uid="realtime.live_section_saved")
+def live_section_saved(sender, *, section, **kwargs) -> None:
+    live.design_changed(design_id=section.design_id, changes=live.Changes(sections={section.key}))
+
+
+@receiver(threads_changed, dispatch_uid="realtime.live_threads_changed")
+def live_threads_changed(sender, *, design_id: int, section_key: str, **kwargs) -> None:
+    live.design_changed(design_id=design_id, changes=live.Changes(threads={section_key}))
+
+
+@receiver(review_changed, dispatch_uid="realtime.live_review_changed")
+def live_review_changed(sender, *, design_id: int, **kwargs) -> None:
+    live.design_changed(design_id=design_id, changes=live.Changes(review=True))
+
+
+@receiver(exports_changed, dispatch_uid="realtime.live_exports_changed")
+def live_exports_changed(sender, *, design_ids: list[int], **kwargs) -> None:
+    for design_id in set(design_ids):
+        live.design_changed(design_id=design_id, changes=live.Changes(exports=True))
+
+
+@receiver(notifications_changed, dispatch_uid="realtime.live_inbox_changed")
+def live_inbox_changed(sender, *, recipient_ids: list[int], **kwargs) -> None:
+    live.inbox_changed(user_ids=recipient_ids)

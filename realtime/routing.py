@@ -3,6 +3,7 @@
 
 from django.urls import re_path
 
+from realtime.consumers.design import LiveDesignConsumer, LiveUserConsumer
 from realtime.consumers.document import DocumentConsumer
 
 websocket_urlpatterns = [
@@ -10,4 +11,7 @@ websocket_urlpatterns = [
         r"^ws/designs/(?P<design_id>[0-9]{1,18})/sections/(?P<section_key>[-a-zA-Z0-9_]{1,100})$",
         DocumentConsumer.as_asgi(),
     ),
+    # The design page's live updates and presence; the inbox count on every other page.
+    re_path(r"^ws/designs/(?P<design_id>[0-9]{1,18})/live$", LiveDesignConsumer.as_asgi()),
+    re_path(r"^ws/live$", LiveUserConsumer.as_asgi()),
 ]

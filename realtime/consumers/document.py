@@ -16,6 +16,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from designs.models import Section
+from realtime import presence
 from realtime.consumers.base import (
     CLOSE_BAD_MESSAGE,
     CLOSE_TOO_LARGE,
@@ -78,9 +79,12 @@ class DocumentConsumer(DesignConsumer):
     async def on_join(self) -> None:
         """Hook for presence (who is editing this section): called once the socket is in
         the room; ``registry.editors(self.section_id)`` then includes this user."""
+        if self.can_edit:  # shown as editing on the design page; readers only read
+            await presence.enter(self, section_key=self.section_key)
 
     async def on_leave(self) -> None:
         """Hook for presence: called once the socket has left the room."""
+        await presence.leave(self, section_key=self.section_key)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.room is None or self._closing:

@@ -21,6 +21,7 @@ from reviews.models import (
     Comment,
     Notification,
 )
+from reviews.signals import notifications_changed
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +189,7 @@ def notify(
 
     for row in rows:
         transaction.on_commit(partial(notification_email.delay, row.pk))
+    notifications_changed.send(sender=Notification, recipient_ids=ids)
     return rows
 
 

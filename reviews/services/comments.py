@@ -24,6 +24,11 @@ from reviews.services._common import (
     thread_participant_ids,
 )
 from reviews.services.status import design_review_status_refresh
+from reviews.signals import threads_changed
+
+
+def _threads_changed(section: Section) -> None:
+    threads_changed.send(sender=Comment, design_id=section.design_id, section_key=section.key)
 
 
 def _mentions_already_notified(*, comment: Comment, user_ids: set[int]) -> set[int]:
@@ -112,6 +117,7 @@ def comment_add(*, section: Section, author: User, body: str, raise_issue: bool 
         )
         design_review_status_refresh(design=design)
     _comment_notifications(comment=comment, mentioned=mentioned)
+    _threads_changed(section)
     return comment
 
 
@@ -139,6 +145,7 @@ def comment_reply(*, parent: Comment, author: User, body: str) -> Comment:
         section_version=current_version,
     )
     _comment_notifications(comment=reply, mentioned=mentioned)
+    _threads_changed(section)
     return reply
 
 
@@ -170,6 +177,7 @@ def comment_edit(*, comment: Comment, edited_by: User, body: str) -> Comment:
     new_mentions = [u for u in mentioned if u.pk not in before]
     if new_mentions:
         _comment_notifications(comment=comment, mentioned=new_mentions, is_edit=True)
+    _threads_changed(comment.section)
     return comment
 
 
@@ -190,6 +198,7 @@ def comment_delete(*, comment: Comment, deleted_by: User) -> Comment | None:
         comment.delete()
         result = None
     design_review_status_refresh(design=design)
+    _threads_changed(comment.section)
     return result
 
 
@@ -234,6 +243,7 @@ def issue_status_change(*, comment: Comment, to_status: str, changed_by: User) -
         f"{quote(comment.design.title)}",
         excerpt=comment.body,
     )
+    _threads_changed(comment.section)
     return comment
 
 
@@ -253,4 +263,5 @@ def thread_resolve(*, comment: Comment, resolved_by: User, resolved: bool = True
         comment.resolved_at = None
         comment.resolved_by = None
     comment.save(update_fields=["resolved_at", "resolved_by", "updated_at"])
+    _threads_changed(comment.section)
     return comment

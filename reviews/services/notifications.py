@@ -17,6 +17,7 @@ from reviews.models import (
 from reviews.services._common import (
     Kind,
 )
+from reviews.signals import notifications_changed
 
 
 @transaction.atomic
@@ -27,6 +28,7 @@ def notification_mark_read(*, notification: Notification, user: User) -> Notific
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at", "updated_at"])
+        notifications_changed.send(sender=Notification, recipient_ids=[user.pk])
     return notification
 
 
@@ -34,9 +36,12 @@ def notification_mark_read(*, notification: Notification, user: User) -> Notific
 def notifications_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of ``user`` read; returns how many. Idempotent."""
     now = timezone.now()
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+    count = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=now, updated_at=now
     )
+    if count:
+        notifications_changed.send(sender=Notification, recipient_ids=[user.pk])
+    return count
 
 
 EMAIL_SETTING_FIELDS = (

@@ -20,6 +20,7 @@ from reviews.services._common import (
     review_request_allowance_take,
 )
 from reviews.services.status import design_review_status_refresh
+from reviews.signals import review_changed
 
 
 def _unread_request_notice(*, design: Design, reviewer: User) -> bool:
@@ -68,6 +69,7 @@ def review_request(
         request.save(update_fields=["requested_by", "message", "requested_at", "updated_at"])
     design_services.design_reader_grant(design=design, user=reviewer)
     design_review_status_refresh(design=design)
+    review_changed.send(sender=ReviewRequest, design_id=design.pk)
     if not created or _unread_request_notice(design=design, reviewer=reviewer):
         return request
     notify(
@@ -97,3 +99,4 @@ def review_request_withdraw(*, design: Design, reviewer: User, withdrawn_by: Use
         raise LookupError(f"{reviewer.username} was not asked to review this design.")
     design_services.design_reader_revoke(design=design, user=reviewer)
     design_review_status_refresh(design=design)
+    review_changed.send(sender=ReviewRequest, design_id=design.pk)

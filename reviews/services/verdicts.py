@@ -22,6 +22,7 @@ from reviews.services._common import (
     team_member_ids,
 )
 from reviews.services.status import design_review_status_refresh
+from reviews.signals import review_changed
 
 
 @transaction.atomic
@@ -65,6 +66,7 @@ def verdict_submit(*, design: Design, reviewer: User, kind: str, summary: str = 
         text=f"{reviewer.username} {label} {quote(design.title)}",
         excerpt=summary,
     )
+    review_changed.send(sender=Verdict, design_id=design.pk)
     return verdict
 
 
@@ -100,4 +102,5 @@ def approvals_mark_stale(*, section: Section, edited_by: User) -> list[Verdict]:
     )
     for v in stale:
         v.stale_at = now
+    review_changed.send(sender=Verdict, design_id=design.pk)
     return stale

@@ -64,3 +64,39 @@ def test_a_missing_design_is_refused_like_an_outsiders(world):
     missing = f"/ws/designs/{world.rival_design.pk + 100}/sections/{world.section.key}"
     theirs = f"/ws/designs/{world.rival_design.pk}/sections/{world.section.key}"
     assert run(_probe(missing, session)) == run(_probe(theirs, session)) == "refused"
+
+
+# The live sockets (realtime/consumers/design.py): the design page's and, on every other
+# page, the inbox count's. "open" where the handshake is accepted.
+LIVE_SOCKETS = {
+    "design": "refused refused refused open open open",
+    "rival_design": "refused refused open refused refused refused",
+    "missing_design": "refused refused refused refused refused refused",
+    "longest_id": "refused refused refused refused refused refused",
+    "anywhere": "refused open open open open open",
+}
+
+
+async def _handshake(path: str, session: str | None) -> str:
+    socket = communicator(path, session=session)
+    connected, _ = await socket.connect(timeout=5)
+    await socket.disconnect()
+    return "open" if connected else "refused"
+
+
+def test_each_role_gets_the_expected_answer_on_the_live_sockets(world):
+    paths = {
+        "design": f"/ws/designs/{world.design.pk}/live",
+        "rival_design": f"/ws/designs/{world.rival_design.pk}/live",
+        "missing_design": f"/ws/designs/{world.rival_design.pk + 100}/live",
+        "longest_id": f"/ws/designs/{10**18 - 1}/live",  # the longest id the route takes
+        "anywhere": "/ws/live",
+    }
+    sessions = {
+        role: None if role == "anonymous" else session_cookie(world.users[role]) for role in ROLES
+    }
+    answers = {
+        name: " ".join(run(_handshake(path, sessions[role])) for role in ROLES)
+        for name, path in paths.items()
+    }
+    assert answers == LIVE_SOCKETS

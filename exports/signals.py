@@ -1,0 +1,9 @@
+"""Signals exports sends so that apps above it (realtime) can react without exports
+importing them. A receiver that acts outside the database waits for the commit itself.
+"""
+
+from django.dispatch import Signal
+
+# An export job was asked for or moved on (claimed, progressed, finished, failed, put back
+# in the queue). Arguments: design_ids (list of int).
+exports_changed = Signal()

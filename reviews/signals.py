@@ -1,0 +1,20 @@
+"""Signals reviews sends so that apps above it (realtime) can react without reviews
+importing them. Each is sent inside the writing transaction; a receiver that acts outside
+the database (a push to open pages) waits for the commit itself.
+
+Receivers only call their own app's services; they hold no rules of their own.
+"""
+
+from django.dispatch import Signal
+
+# A section's threads changed: a comment added, replied to, edited or deleted, an issue
+# moved, a thread resolved. Arguments: design_id (int), section_key (str).
+threads_changed = Signal()
+
+# Who reviews a design or what they said changed: a review requested or withdrawn, a
+# verdict given, approvals gone stale. Arguments: design_id (int).
+review_changed = Signal()
+
+# People's unread notifications changed (new ones, or read). Arguments: recipient_ids
+# (list of int).
+notifications_changed = Signal()
