@@ -154,7 +154,9 @@ def document_text_join(*, section: Section) -> bytes | None:
     broadcast to live rooms (None when the section was never opened live). Runs inside
     the saving transaction, whose UPDATE holds the row lock; the next save of a live room
     merges this state, so it never overwrites the text."""
-    stored = Section.objects.filter(pk=section.pk).values_list("ystate", flat=True).first()
+    stored = (
+        Section.objects.filter(pk=section.pk).order_by().values_list("ystate", flat=True).first()
+    )
     if not stored:
         return None
     doc = new_doc(bytes(stored))

@@ -29,8 +29,8 @@ PHONE = {
     "is_mobile": True,
     "has_touch": True,
 }
-# Downloads and machine answers are not pages a person reads.
-NOT_PAGES = {"healthz", "exports:download"}
+# Downloads, images and machine answers are not pages a person reads.
+NOT_PAGES = {"healthz", "exports:download", "diagrams:svg"}
 ROLE_INDEX = {"anonymous": 0, "member": 3}
 ARTIFACTS = Path(
     os.environ.get("CRIT_TEST_ARTIFACTS", Path(django_settings.BASE_DIR) / "var" / "test-artifacts")
