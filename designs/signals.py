@@ -9,3 +9,10 @@ from django.dispatch import Signal
 # Arguments: section (the saved Section), previous_version (int), edited_by (User),
 # live_approval_count (int: the design's, as its row reads once the save has locked it).
 section_saved = Signal()
+
+# Sent by the section form's save, inside its transaction, when the live editor posted its
+# Y document with the text. Arguments: section (Section), update (str: the editor's whole
+# Y document, base64). A receiver merges it into the section's live document under the row
+# lock and answers ``(body, version)``: the merged text and the version it is based on; None
+# when the section has no live document. Raises ValidationError for an unreadable update.
+section_live_text = Signal()

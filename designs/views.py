@@ -1,11 +1,12 @@
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -29,6 +30,7 @@ from designs.forms import (
     SectionForm,
 )
 from designs.models import Design, DesignLink, Section
+from designs.signals import section_live_text
 
 PAGE_TEMPLATE = "designs/design_detail.html"
 
@@ -315,14 +317,25 @@ def section_edit(request: HtmxHttpRequest, design_id: int, key: str) -> HttpResp
             ),
         )
     try:
-        save = services.section_save(
-            section=section,
-            body=data["body"],
-            state=data["state"],
-            na_reason=data["na_reason"],
-            base_version=data["base_version"],
-            edited_by=request.user,
-        )
+        with transaction.atomic():
+            body, base_version = data["body"], data["base_version"]
+            if request.POST.get("yupdate"):
+                # The live editor's Save: its Y document is merged into the live one, and
+                # the merged text saved against the version it holds (no text joined twice).
+                answers = section_live_text.send(
+                    sender=Section, section=section, update=request.POST["yupdate"]
+                )
+                merged = [cast(tuple[str, int], a) for _r, a in answers if a is not None]
+                if merged:
+                    body, base_version = merged[0]
+            save = services.section_save(
+                section=section,
+                body=body,
+                state=data["state"],
+                na_reason=data["na_reason"],
+                base_version=base_version,
+                edited_by=request.user,
+            )
     except services.SectionConflict as conflict:
         # Keep the user's text; they merge and save against the current version.
         mine = SectionForm(

@@ -28,11 +28,11 @@ import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
 import { WebsocketProvider } from "y-websocket";
 import { IndexeddbPersistence } from "y-indexeddb";
 import { digest as sha256 } from "lib0/hash/sha256";
+import { toBase64 } from "lib0/buffer";
 import { remoteCursors } from "./editor/remote-cursors.js";
 
 const NONCE = (document.currentScript && document.currentScript.nonce) || "";
 const CONNECT_TIMEOUT_MS = 5000;
-const SAVE_WAIT_MS = 15000;
 
 // Close codes the server uses for refusals it will not change its mind about (4400-4499:
 // y-websocket stops reconnecting). What the person reads for each.
@@ -263,15 +263,6 @@ class LiveSection {
   }
 
   refresh() {
-    if (this.active && this.isSaved()) {
-      this.savedText = this.ytext.toString();
-      if (this.pendingSave) {
-        const issue = this.pendingSave;
-        this.pendingSave = null;
-        clearTimeout(this.pendingSaveTimer);
-        issue();
-      }
-    }
     if (!this.indicator) return;
     const [state, text] = this.status();
     if (this.indicator.dataset.state !== state || this.indicator.textContent !== text) {
@@ -325,11 +316,10 @@ document.addEventListener("htmx:beforeCleanupElement", (event) => {
   form.liveSection = null;
   live.destroy({ forget: live.savedByForm || live.isSaved() });
 });
-// Save in the live editor. The server stores the shared text by itself, and a form save is
-// applied to the shared text as the change from the stored body to the posted one: posting
-// text the shared document holds but the database does not yet would apply it twice. So
-// Save waits until the server has saved what is on screen (a moment after typing stops),
-// then posts exactly that saved text, with the state and reason fields, and closes.
+// Save in the live editor posts the shared text with the whole Y document behind it. The
+// server merges that document into its own (a merge is idempotent: typing its room already
+// has is not applied twice) and saves the merged text, so Save is at once, connected or
+// not, and never doubles text the room has not saved yet.
 function isLiveSave(detail) {
   const form = detail.elt && detail.elt.closest && detail.elt.closest("form");
   const live = form && form.liveSection;
@@ -337,27 +327,11 @@ function isLiveSave(detail) {
   return /\/preview\/$/.test(detail.path) ? null : live;
 }
 
-document.addEventListener("htmx:confirm", (event) => {
-  const live = isLiveSave(event.detail);
-  if (!live || !live.provider.wsconnected || live.isSaved()) return;
-  event.preventDefault();
-  const issue = () => event.detail.issueRequest(true);
-  live.pendingSave = issue;
-  // Past the server's longest save delay, post anyway: the text must not stay unsaved.
-  clearTimeout(live.pendingSaveTimer);
-  live.pendingSaveTimer = setTimeout(() => {
-    if (live.pendingSave === issue) {
-      live.pendingSave = null;
-      issue();
-    }
-  }, SAVE_WAIT_MS);
-});
-
 document.addEventListener("htmx:configRequest", (event) => {
   const live = isLiveSave(event.detail);
-  if (live && live.savedText !== undefined && live.isSaved()) {
-    event.detail.parameters.body = live.savedText;
-  }
+  if (!live) return;
+  event.detail.parameters.body = live.ytext.toString();
+  event.detail.parameters.yupdate = toBase64(Y.encodeStateAsUpdate(live.ydoc));
 });
 
 document.addEventListener("htmx:afterRequest", (event) => {

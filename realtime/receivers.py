@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from accounts.models import Membership, User
 from designs.models import DesignReader, Section
-from designs.signals import section_saved
+from designs.signals import section_live_text, section_saved
 from exports.signals import exports_changed
 from realtime import live, services
 from reviews.signals import notifications_changed, review_changed, threads_changed
@@ -60,6 +60,12 @@ def section_saved_joins_live_text(sender, section: Section, **kwargs) -> None:
         transaction.on_commit(
             lambda: services.document_broadcast(section_id=section_id, update=update)
         )
+
+
+@receiver(section_live_text)
+def live_editor_saved(sender, section: Section, update: str, **kwargs) -> tuple[str, int] | None:
+    """The live editor's Save brings its Y document: merged, not joined as new text."""
+    return services.document_merge_client(section_id=section.pk, update=update)
 
 
 # Live updates: what changed reaches the open pages (realtime/live.py) ------------------------

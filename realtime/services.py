@@ -1,6 +1,8 @@
 """Writes for live collaboration: the live documents' state in PostgreSQL, and telling
 sockets that access changed."""
 
+import base64
+import binascii
 import logging
 import re
 from collections.abc import Iterable
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
@@ -146,6 +149,52 @@ def document_save(
     return LiveSave(
         state=state_bytes, delta=delta if has_news else None, version=version, saved=saved
     )
+
+
+# The live editor's Save posts its whole Y document; a socket's largest message, doubled.
+CLIENT_DOCUMENT_MAX_BYTES = 1_048_576
+
+
+@transaction.atomic
+def document_merge_client(*, section_id: int, update: str) -> tuple[str, int] | None:
+    """The live editor's Save: merge the browser's Y document (``update``, base64) into
+    the stored one under the row lock, and answer the merged text with the version it is
+    based on, for the form to save. Merging is idempotent: what the stored document or a
+    room already holds of the browser's typing is not applied again, so a Save that
+    overtakes the room's debounced save never doubles text (posting the text alone would
+    be joined as new insertions). The caller's transaction holds the merged state: a save
+    that then fails leaves nothing behind. None when the section was never opened live.
+    Raises ValidationError for an update that is not a Y document."""
+    unreadable = ValidationError(
+        {"body": "The live editor's text could not be read. Reload the page and save again."}
+    )
+    if len(update) > CLIENT_DOCUMENT_MAX_BYTES * 4 // 3 + 4:
+        raise ValidationError(
+            {"body": "The live editor's document is too large to save this way. Reload the page."}
+        )
+    try:
+        client = base64.b64decode(update, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise unreadable from exc
+    section = (
+        Section.objects.select_for_update().only("body", "version", "ystate").get(pk=section_id)
+    )
+    stored = bytes(section.ystate or b"")
+    if not stored:
+        return None
+    doc = new_doc(stored)
+    try:
+        doc.apply_update(client)
+    except ValueError as exc:
+        raise unreadable from exc
+    body = body_of(doc)
+    clean = _CONTROL.sub("", body)
+    if clean != body:
+        text_replace(doc, clean)
+    state = doc.get_update()
+    if state != stored:
+        Section.objects.filter(pk=section_id).update(ystate=state)
+    return clean, section.version
 
 
 def document_text_join(*, section: Section) -> bytes | None:

@@ -301,6 +301,38 @@ def test_save_button_posts_the_live_text(asgi_pair, open_page, people):
     assert alice.page_errors == []
 
 
+@pytest.fixture
+def slow_saves(settings):
+    """Rooms that save only when left (set before asgi_pair starts the servers)."""
+    settings.CRIT_REALTIME_SAVE_IDLE_SECONDS = 120
+    settings.CRIT_REALTIME_SAVE_MAX_SECONDS = 120
+
+
+def test_save_before_the_server_saved_is_at_once_and_never_doubles(
+    slow_saves, asgi_pair, open_page, people
+):
+    """Save while the room has not saved the typing yet (a long debounce here; in life a
+    co-author who keeps typing): the page saves at once, and the room's own later save
+    (on leaving) does not add the same text again."""
+    _, _, design = people
+    one, _ = servers(asgi_pair)
+    alice = open_page(one, "alice")
+    open_editor(alice, one, design)
+    type_at_end(alice, " Typed and saved once.")
+    wait_for_status(alice, "saving")
+    started = time.monotonic()
+    alice.locator(f"#section-{KEY} [data-save]").click()
+    alice.locator(f"#section-{KEY} .section-body").wait_for()
+    assert time.monotonic() - started < 5  # no waiting for the room's save
+    assert stored_body(design).count("Typed and saved once.") == 1
+    alice.goto("about:blank")  # the last client leaves: the room saves what it holds
+    time.sleep(2)
+    assert stored_body(design).count("Typed and saved once.") == 1
+    open_editor(alice, one, design)  # the live text, as the next room loads it
+    assert editor_text(alice).count("Typed and saved once.") == 1
+    assert alice.page_errors == []
+
+
 def test_an_edit_over_the_size_limit_is_refused_with_a_message(asgi_pair, open_page, people):
     _, _, design = people
     one, _ = servers(asgi_pair)

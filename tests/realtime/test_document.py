@@ -2,17 +2,20 @@
 bad input, and other write paths joining the live text."""
 
 import asyncio
+import base64
 from unittest import mock
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connections
+from django.test import Client
+from django.urls import reverse
 
 from designs.models import Revision, Section
 from designs.services import section_update
 from realtime.consumers.base import CLOSE_BAD_MESSAGE, CLOSE_TOO_LARGE, CLOSE_TOO_MANY
 from realtime.rooms import registry
-from realtime.ydoc import sha256_hex
+from realtime.ydoc import body_of, new_doc, sha256_hex
 from tests.factories import MembershipFactory, UserFactory, make_design, request_review
 from tests.realtime.conftest import communicator, run, section_path, session_cookie
 from tests.realtime.yclient import YClient
@@ -432,3 +435,82 @@ def test_api_and_restore_keep_the_stored_state_equal_to_the_body(alice, live):
     )
     state = Section.objects.filter(pk=section.pk).values_list("ystate", flat=True).get()
     assert body_of(new_doc(bytes(state))) == current.body == "first"
+
+
+def _editor_save(user, section: Section, body: str, yupdate: str | None, base_version: int):
+    """The section form's Save, as the live editor posts it (with its Y document)."""
+    client = Client()
+    client.force_login(user)
+    data = {"body": body, "state": "draft", "na_reason": "", "base_version": base_version}
+    if yupdate is not None:
+        data["yupdate"] = yupdate
+    try:
+        return client.post(
+            reverse("designs:section_edit", args=[section.design_id, section.key]),
+            data,
+            headers={"HX-Request": "true"},
+        )
+    finally:
+        connections.close_all()
+
+
+def test_live_editor_save_before_the_room_saved_never_doubles_text(alice, live, settings):
+    """Save in the live editor while the room still holds typing it has not saved: the
+    editor's Y document is merged (the room's copy of the same typing is the same Y items),
+    so the text is saved once, by the form and again by the room's later save."""
+    settings.CRIT_REALTIME_SAVE_IDLE_SECONDS = 60
+    settings.CRIT_REALTIME_SAVE_MAX_SECONDS = 60
+    design, section = live
+
+    async def scenario():
+        peer = Peer(section_path(design, section.key), session_cookie(alice))
+        assert await peer.open()
+        await peer.send(peer.y.append("one two"))
+        await peer.close()  # saved on leave
+        peer = Peer(section_path(design, section.key), session_cookie(alice))
+        assert await peer.open()
+        await peer.send(peer.y.append(" three"))  # in the room, not saved yet
+        await peer.pump(0.2)
+        version = (await _db(_section, section.pk)).version
+        document = base64.b64encode(peer.y.doc.get_update()).decode()
+        response = await sync_to_async(_editor_save, thread_sensitive=False)(
+            alice, section, peer.y.body, document, version
+        )
+        assert response.status_code == 200, response.content
+        assert (await _db(_section, section.pk)).body == "one two three"
+        # The same Save again (a retry) changes nothing.
+        again = await sync_to_async(_editor_save, thread_sensitive=False)(
+            alice, section, peer.y.body, document, version + 1
+        )
+        assert again.status_code == 200, again.content
+        await peer.pump(0.3)
+        await peer.close()  # the room's save merges the stored state
+
+    run(scenario())
+    section.refresh_from_db()
+    assert section.body == "one two three"
+    state = Section.objects.filter(pk=section.pk).values_list("ystate", flat=True).get()
+    assert body_of(new_doc(bytes(state))) == "one two three"
+
+
+@pytest.mark.parametrize("garbage", ["not base64!", base64.b64encode(b"\x01\x02garbage").decode()])
+def test_live_editor_save_with_an_unreadable_document_is_refused_whole(alice, live, garbage):
+    design, section = live
+
+    async def open_once():
+        peer = Peer(section_path(design, section.key), session_cookie(alice))
+        assert await peer.open()
+        await peer.send(peer.y.append("kept"))
+        await peer.close()
+
+    run(open_once())
+    section.refresh_from_db()
+    stored = bytes(Section.objects.filter(pk=section.pk).values_list("ystate", flat=True).get())
+    response = _editor_save(alice, section, "replaced", garbage, section.version)
+    assert response.status_code == 400
+    assert "could not be read" in response.content.decode()
+    section.refresh_from_db()
+    assert section.body == "kept"
+    assert bytes(Section.objects.filter(pk=section.pk).values_list("ystate", flat=True).get()) == (
+        stored
+    )
