@@ -328,7 +328,8 @@ def import_plan(*, text: str, template: Template) -> ImportPlan:
 # Creating -------------------------------------------------------------------------------
 
 
-def _own_key(title: str, taken: set[str]) -> str:
+def section_key(title: str, taken: set[str]) -> str:
+    """A key for a section titled ``title``, unique among ``taken`` (which it joins)."""
     base = slugify(title)[:80].strip("-") or "section"
     key, n = base, 2
     while key in taken:
@@ -399,7 +400,7 @@ def design_import(
             Section(
                 design=design,
                 position=start + n,
-                key=_own_key(part.heading, taken),
+                key=section_key(part.heading, taken),
                 title=part.heading[:200],
             )
             for n, part in enumerate(own, start=1)

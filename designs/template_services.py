@@ -19,7 +19,7 @@ from django.utils.text import slugify
 
 from accounts.models import Membership, Team, User
 from designs.checklists import parse_checklist
-from designs.importing import check_text, split_markdown
+from designs.importing import check_text, section_key, split_markdown
 from designs.models import Template, TemplateSection, TemplateVersion
 from designs.services import _check_text
 
@@ -85,15 +85,6 @@ def _clean_section(draft: SectionDraft) -> SectionDraft:
         signoff_roles=tuple(clean_roles(draft.signoff_roles)),
         key=draft.key,
     )
-
-
-def _new_key(title: str, taken: set[str]) -> str:
-    base = slugify(title)[:80].strip("-") or "section"
-    key, n = base, 2
-    while key in taken:
-        key, n = f"{base}-{n}", n + 1
-    taken.add(key)
-    return key
 
 
 def _require_owner(team: Team | None, user: User) -> None:
@@ -171,7 +162,7 @@ def _write_sections(template: Template, drafts: Sequence[SectionDraft]) -> None:
             fresh = (
                 _KEY.fullmatch(draft.key) and draft.key not in existing and draft.key not in used
             )
-            key = draft.key if fresh else _new_key(draft.title, taken)
+            key = draft.key if fresh else section_key(draft.title, taken)
             used.add(key)
             TemplateSection.objects.create(template=template, key=key, **fields)
 
