@@ -42,6 +42,7 @@ from realtime.ydoc import (
     SYNC_STEP2,
     SYNC_UPDATE,
     ProtocolError,
+    awareness_as,
     awareness_message,
     body_of,
     new_doc,
@@ -188,7 +189,12 @@ class Room:
             else:
                 raise ProtocolError(f"unknown sync step {step}")
         elif kind == MESSAGE_AWARENESS:
-            payload = read_payload(data, 1)
+            # The name beside a cursor is the signed-in person's, never what a client says.
+            user = client.user
+            payload = awareness_as(
+                read_payload(data, 1), {"id": str(user.pk), "name": user.display_name}
+            )
+            data = awareness_message(payload)
             before = set(self.awareness.states)
             try:
                 self.awareness.apply_awareness_update(payload, origin=client)

@@ -6,6 +6,7 @@ UTF-8 body it saved) after each save. Text offsets in pycrdt count UTF-8 bytes.
 """
 
 import hashlib
+import json
 
 import fast_diff_match_patch
 from pycrdt import Doc, Map, Text
@@ -104,6 +105,37 @@ def read_payload(data: bytes, pos: int) -> bytes:
     if pos + length != len(data):
         raise ProtocolError("payload length does not match the message")
     return data[pos:]
+
+
+def awareness_as(payload: bytes, user: dict[str, str]) -> bytes:
+    """The awareness update ``payload`` with the "user" field of every state it announces
+    set to ``user``: the name and id beside a cursor are the socket's own person, whatever
+    the client claimed. States that leave (null) pass as they are. Raises ProtocolError for
+    anything that is not an awareness update of JSON objects."""
+    count, pos = read_var_uint(payload, 0)
+    out = bytearray(write_var_uint(count))
+    for _ in range(count):
+        client_id, pos = read_var_uint(payload, pos)
+        clock, pos = read_var_uint(payload, pos)
+        length, pos = read_var_uint(payload, pos)
+        raw = payload[pos : pos + length]
+        pos += length
+        if len(raw) != length:
+            raise ProtocolError("truncated awareness state")
+        try:
+            state = json.loads(raw.decode("utf-8"))
+        except ValueError as error:
+            raise ProtocolError("an awareness state is not JSON") from error
+        if state is not None:
+            if not isinstance(state, dict):
+                raise ProtocolError("an awareness state is not an object")
+            state["user"] = user
+            raw = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        out += write_var_uint(client_id) + write_var_uint(clock)
+        out += write_var_uint(len(raw)) + raw
+    if pos != len(payload):
+        raise ProtocolError("bytes after the awareness states")
+    return bytes(out)
 
 
 def sync_message(kind: int, payload: bytes) -> bytes:

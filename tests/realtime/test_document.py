@@ -3,6 +3,7 @@ bad input, and other write paths joining the live text."""
 
 import asyncio
 import base64
+import json
 from unittest import mock
 
 import pytest
@@ -15,7 +16,7 @@ from designs.models import Revision, Section
 from designs.services import section_update
 from realtime.consumers.base import CLOSE_BAD_MESSAGE, CLOSE_TOO_LARGE, CLOSE_TOO_MANY
 from realtime.rooms import registry
-from realtime.ydoc import body_of, new_doc, sha256_hex
+from realtime.ydoc import body_of, new_doc, read_payload, read_var_uint, sha256_hex
 from tests.factories import MembershipFactory, UserFactory, make_design, request_review
 from tests.realtime.conftest import communicator, run, section_path, session_cookie
 from tests.realtime.yclient import YClient
@@ -240,6 +241,41 @@ def test_reader_edits_are_dropped(alice, live):
     assert section.body == "by the author"
 
 
+def test_cursor_names_are_the_signed_in_persons_whatever_a_client_claims(alice, team, live):
+    design, section = live
+    bob = MembershipFactory(team=team, user=UserFactory(username="bobby", first_name="")).user
+    path = section_path(design, section.key)
+    claim = json.dumps({"user": {"id": str(alice.pk), "name": "Alice (really)"}, "cursor": 1})
+
+    async def scenario():
+        one, two = Peer(path, session_cookie(alice)), Peer(path, session_cookie(bob))
+        assert await one.open() and await two.open()
+        await two.send(two.y.cursor(two.y.doc.client_id, 1, claim))
+        await one.pump(0.5)
+        seen = list(one.y.awareness_seen)
+        await one.close()
+        await two.close()
+        return seen
+
+    seen = run(scenario())
+    states = [_awareness_states(message) for message in seen]
+    announced = [state for each in states for state in each if state is not None]
+    assert announced == [{"user": {"id": str(bob.pk), "name": bob.display_name}, "cursor": 1}]
+
+
+def _awareness_states(message: bytes) -> list:
+    payload = read_payload(message, 1)
+    count, pos = read_var_uint(payload, 0)
+    states = []
+    for _ in range(count):
+        _client, pos = read_var_uint(payload, pos)
+        _clock, pos = read_var_uint(payload, pos)
+        length, pos = read_var_uint(payload, pos)
+        states.append(json.loads(payload[pos : pos + length]))
+        pos += length
+    return states
+
+
 def _closing_code(alice, design, section, *messages, text: str | None = None):
     async def scenario():
         peer = Peer(section_path(design, section.key), session_cookie(alice))
@@ -271,6 +307,8 @@ def test_text_frame_closes_cleanly(alice, live):
         b"\x00\x00\x03\xff\xff\xff",
         b"\x01\x03abc",
         b"\x01\x06\x01\x01\x01\x02{x",
+        b"\x01\x07\x01\x01\x01\x03[1]",  # a state that is not an object
+        b"\x01\x07\x01\x01\x01\x02{}!",  # bytes after the states
         b"\x09hello",
         b"\x00\x07\x00",
     ],
