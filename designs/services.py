@@ -287,9 +287,11 @@ def section_update(
     )
     if live_approval_count is None:  # saved by someone else since the caller read it
         raise SectionConflict(Section.objects.get(pk=current.pk))
+    estimates_changed: set[str] = set()
     if estimates:
-        rendered = calc_services.design_values_refresh(design_id=current.design_id)
-        body_html = rendered.get(current.pk, body_html)
+        refresh = calc_services.design_values_refresh(design_id=current.design_id)
+        body_html = refresh.rendered.get(current.pk, body_html)
+        estimates_changed = refresh.changed - {current.key}
     if (current.state in Section.COVERED_STATES) != (resolved.state in Section.COVERED_STATES):
         _refresh_coverage(current.design_id)
     diagram_uses_update(section=current, body_html=body_html, previous_html=current.body_html)
@@ -303,6 +305,7 @@ def section_update(
         previous_version=base_version,
         edited_by=edited_by,
         live_approval_count=live_approval_count,
+        estimates_changed=frozenset(estimates_changed),
     )
     return current
 

@@ -7,7 +7,9 @@ from django.dispatch import Signal
 
 # Sent inside the saving transaction after a section got a new version.
 # Arguments: section (the saved Section), previous_version (int), edited_by (User),
-# live_approval_count (int: the design's, as its row reads once the save has locked it).
+# live_approval_count (int: the design's, as its row reads once the save has locked it),
+# estimates_changed (frozenset of the keys of other sections whose shown estimates the save
+# changed: their cards show new values).
 section_saved = Signal()
 
 # Sent by the section form's save, inside its transaction, when the live editor posted its

@@ -72,8 +72,10 @@ def live_editor_saved(sender, section: Section, update: str, **kwargs) -> tuple[
 
 
 @receiver(section_saved, dispatch_uid="realtime.live_section_saved")
-def live_section_saved(sender, *, section, **kwargs) -> None:
-    live.design_changed(design_id=section.design_id, changes=live.Changes(sections={section.key}))
+def live_section_saved(sender, *, section, estimates_changed=frozenset(), **kwargs) -> None:
+    """The saved card, and the cards whose estimates the save changed."""
+    keys = {section.key, *estimates_changed}
+    live.design_changed(design_id=section.design_id, changes=live.Changes(sections=keys))
 
 
 @receiver(threads_changed, dispatch_uid="realtime.live_threads_changed")

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
@@ -15,12 +16,20 @@ def _digest(evaluation: Evaluation) -> str:
     return hashlib.sha256(json.dumps(lines, ensure_ascii=False).encode()).hexdigest()
 
 
+@dataclass
+class ValuesRefresh:
+    """What ``design_values_refresh`` did: the HTML of every section that uses estimates
+    (by section id), and the keys of those whose stored HTML it changed."""
+
+    rendered: dict[int, str] = field(default_factory=dict)
+    changed: set[str] = field(default_factory=set)
+
+
 @transaction.atomic
-def design_values_refresh(*, design_id: int) -> dict[int, str]:
+def design_values_refresh(*, design_id: int) -> ValuesRefresh:
     """Compute the design's estimates from its sections as saved, store them, and store
     again the HTML of every section whose results or references changed (only if the
-    section is still at the version read). Answers {section id: HTML} of the sections
-    that use estimates.
+    section is still at the version read).
 
     The caller holds the design's row lock (``section_update`` takes it before writing a
     section that defines or uses estimates), so refreshes of one design take turns and
@@ -33,14 +42,15 @@ def design_values_refresh(*, design_id: int) -> dict[int, str]:
     )
     titles = {key: title for _pk, key, title, *_rest in sections}
     evaluation = evaluate(((key, body) for _pk, key, _t, body, *_rest in sections), titles)
-    rendered: dict[int, str] = {}
+    refresh = ValuesRefresh()
     for pk, key, _title, body, stored_html, version in sections:
         if not involves(body):
             continue
         html = fill(render_markdown(body), key, evaluation)
-        rendered[pk] = html
-        if html != stored_html:
-            Section.objects.filter(pk=pk, version=version).update(body_html=html)
+        refresh.rendered[pk] = html
+        stored = html == stored_html
+        if not stored and Section.objects.filter(pk=pk, version=version).update(body_html=html):
+            refresh.changed.add(key)
     digest, values = _digest(evaluation), values_data(evaluation)
     current = DesignValues.objects.filter(design_id=design_id).first()
     if current is None:
@@ -48,7 +58,7 @@ def design_values_refresh(*, design_id: int) -> dict[int, str]:
     elif (current.digest, current.values) != (digest, values):
         current.digest, current.values = digest, values
         current.save(update_fields=["digest", "values", "updated_at"])
-    return rendered
+    return refresh
 
 
 def design_values_lock(*, design_id: int) -> None:

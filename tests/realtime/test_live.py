@@ -126,6 +126,38 @@ def test_each_reader_gets_the_card_as_they_may_see_it(alice, world):
     assert edit_url not in reader_card
 
 
+def test_a_save_that_changes_estimates_pushes_every_card_that_quotes_them(alice, world):
+    """Saving the section that defines a value pushes the cards that quote it too: the
+    open page shows the new value everywhere without a reload."""
+    design, _reviewer, key = world
+    quoting = design.sections.get(key=key)
+    defining = design.sections.get(key="resource-estimation")
+    design_services.section_update(
+        section=defining, body="```calc\nqps = 10 / s\n```", base_version=0, edited_by=alice
+    )
+    design_services.section_update(
+        section=quoting, body="Peak: {{ qps }}.", base_version=0, edited_by=alice
+    )
+    card = f'id="section-{key}"'
+
+    async def scenario():
+        page = communicator(live_path(design), session=session_cookie(alice))
+        assert (await page.connect(timeout=5))[0]
+        await sync_to_async(design_services.section_update)(
+            section=design.sections.get(key="resource-estimation"),
+            body="```calc\nqps = 20 / s\n```",
+            base_version=1,
+            edited_by=alice,
+        )
+        message = await until(page, lambda m: card in m)
+        await page.disconnect()
+        return message
+
+    message = run(scenario())
+    quoted = message[message.index(card) :]
+    assert "20" in quoted.split("</article>")[0]
+
+
 def test_verdict_and_review_request_reach_the_page(alice, world):
     design, reviewer, _ = world
 
