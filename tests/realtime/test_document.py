@@ -451,16 +451,22 @@ def test_form_save_while_room_holds_unsaved_typing_keeps_both(alice, live, setti
     assert section.body == "zero one two three"
 
 
+def _typed_once(user, design, section: Section, text: str) -> None:
+    """Open the section live, type ``text`` and leave (the room saves it)."""
+
+    async def scenario():
+        peer = Peer(section_path(design, section.key), session_cookie(user))
+        assert await peer.open()
+        await peer.send(peer.y.append(text))
+        await peer.close()
+
+    run(scenario())
+
+
 def test_api_and_restore_keep_the_stored_state_equal_to_the_body(alice, live):
     design, section = live
 
-    async def open_once():
-        peer = Peer(section_path(design, section.key), session_cookie(alice))
-        assert await peer.open()
-        await peer.send(peer.y.append("first"))
-        await peer.close()
-
-    run(open_once())
+    _typed_once(alice, design, section, "first")
     from designs.services import section_restore
     from realtime.ydoc import body_of, new_doc
 
@@ -535,13 +541,7 @@ def test_live_editor_save_before_the_room_saved_never_doubles_text(alice, live, 
 def test_live_editor_save_with_an_unreadable_document_is_refused_whole(alice, live, garbage):
     design, section = live
 
-    async def open_once():
-        peer = Peer(section_path(design, section.key), session_cookie(alice))
-        assert await peer.open()
-        await peer.send(peer.y.append("kept"))
-        await peer.close()
-
-    run(open_once())
+    _typed_once(alice, design, section, "kept")
     section.refresh_from_db()
     stored = bytes(Section.objects.filter(pk=section.pk).values_list("ystate", flat=True).get())
     response = _editor_save(alice, section, "replaced", garbage, section.version)
