@@ -119,7 +119,7 @@ def design_get_for(user: User, design_id: int, *, for_edit: bool = False) -> Des
     row = (
         Design.objects.filter(pk=design_id)
         .annotate(**_access_exists(user))
-        .select_related("team", "created_by", "last_edited_by")
+        .select_related("team", "created_by", "last_edited_by", "template")
         .first()
     )
     if row is None:

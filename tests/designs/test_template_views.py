@@ -261,3 +261,25 @@ def test_an_outsider_cannot_import_into_a_team_they_are_not_in(client, team):
     response = _import(client, team, markdown=DOC, confirm="1")
     assert response.status_code == 400
     assert not Design.objects.exists()
+
+
+def test_design_page_names_the_template_and_version_it_came_from(client, team, owner):
+    from tests.factories import make_design, request_review
+
+    template = _template(team, owner)
+    ts.template_section_add(template=template, title="Rollout", edited_by=owner)
+    design = make_design(team=team, author=owner, template=template, title="From RFC")
+    template_url = reverse("designs:template_detail", args=[template.pk])
+
+    client.force_login(owner)
+    page = client.get(reverse("designs:detail", args=[design.pk])).content.decode()
+    assert "From" in page and f'href="{template_url}">RFC</a>' in page
+    assert "version 2" in page
+
+    # A reviewer from outside the team sees the name, not a link to a page they cannot open.
+    reviewer = UserFactory()
+    request_review(design=design, reviewer=reviewer)
+    client.force_login(reviewer)
+    page = client.get(reverse("designs:detail", args=[design.pk])).content.decode()
+    assert "RFC" in page and "version 2" in page
+    assert template_url not in page
