@@ -82,9 +82,7 @@ class Membership(models.Model):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     # The team roles (e.g. "security", "SRE") this member holds, for section sign-offs.
     # Changing them saves the membership, so pages stamped by memberships see it.
-    team_roles = models.ManyToManyField(
-        "accounts.TeamRole", blank=True, related_name="memberships"
-    )
+    team_roles = models.ManyToManyField("accounts.TeamRole", blank=True, related_name="memberships")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

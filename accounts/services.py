@@ -20,13 +20,13 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts import tasks
 from accounts.models import Invitation, Membership, Team, TeamRole, User
-from accounts.signals import role_changed
 from accounts.selectors import (
     email_verification_token,
     user_by_verified_email,
     user_find,
     user_for_verification_token,
 )
+from accounts.signals import role_changed
 from config.mail import header_text
 from config.ratelimit import LimitReached, allowance_take
 
@@ -478,7 +478,9 @@ def team_role_remove(*, team: Team, role: TeamRole, removed_by: User) -> None:
     _require_owner(team=team, user=removed_by, action="remove roles")
     if role.team_id != team.pk:
         raise Http404("No such role.")
-    holders = list(Membership.objects.filter(team=team, team_roles=role).values_list("pk", flat=True))
+    holders = list(
+        Membership.objects.filter(team=team, team_roles=role).values_list("pk", flat=True)
+    )
     role_changed.send(
         sender=TeamRole, team=team, role=role, action="removed", member=None, changed_by=removed_by
     )

@@ -14,3 +14,10 @@ def on_section_saved(
 ) -> None:
     if live_approval_count:  # most saves: no approval to go stale, nothing to look up
         services.approvals_mark_stale(section=section, edited_by=edited_by)
+
+
+@receiver(section_saved, dispatch_uid="reviews.signoffs_reset")
+def on_section_saved_reset_signoffs(
+    sender: Any, *, section: Any, edited_by: Any, **kwargs: Any
+) -> None:
+    services.signoffs_reset(section=section, edited_by=edited_by)
