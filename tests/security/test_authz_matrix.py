@@ -275,6 +275,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "api-v1:comment_update": {"PATCH": "401 404 404 200 403 200", "other": ALWAYS_405},
     "api-v1:verdict_add": {"POST": "401 404 404 403 201 201", "other": ALWAYS_405},
     "api-v1:export_create": {"POST": "401 404 404 202 202 202", "other": ALWAYS_405},
+    "api-v1:signoff_list": {"GET": API_READERS, "other": ALWAYS_405},
+    "api-v1:signoff_settings_set": {"PUT": "401 404 404 200 403 403", "other": ALWAYS_405},
+    "api-v1:signoff_give": {"POST": "401 404 404 201 403 403", "other": ALWAYS_405},
+    "api-v1:signoff_withdraw": {"DELETE": "401 404 404 204 204 204", "other": ALWAYS_405},
     "api-v1:export_detail": {"GET": API_READERS, "other": ALWAYS_405},
     "api-v1:export_download": {"GET": API_READERS, "other": ALWAYS_405},
     # Exports: anyone who can read the design may export it and download the file.
@@ -443,6 +447,8 @@ PAYLOADS: dict[str, dict] = {
     "api-v1:comment_update": {"PATCH": {"issue_status": "dropped"}},
     "api-v1:verdict_add": {"POST": {"verdict": "approve"}},
     "api-v1:export_create": {"POST": {"format": "markdown"}},
+    "api-v1:signoff_settings_set": {"PUT": {"owner": "member", "roles": ["security"]}},
+    "api-v1:signoff_give": {"POST": {"role": "security"}},
 }
 
 
