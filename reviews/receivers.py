@@ -18,6 +18,7 @@ def on_section_saved(
 
 @receiver(section_saved, dispatch_uid="reviews.signoffs_reset")
 def on_section_saved_reset_signoffs(
-    sender: Any, *, section: Any, edited_by: Any, **kwargs: Any
+    sender: Any, *, section: Any, edited_by: Any, live_signoff_count: int = 1, **kwargs: Any
 ) -> None:
-    services.signoffs_reset(section=section, edited_by=edited_by)
+    if live_signoff_count:  # most saves: no sign-off to reset, nothing to look up
+        services.signoffs_reset(section=section, edited_by=edited_by)

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, TeamRole, User
-from designs.models import Section
+from designs import services as design_services
+from designs.models import Design, Section
 from designs.selectors import design_reader_ids
 from reviews.models import SectionOwner, SectionSignoff, SignoffRequirement
 from reviews.selectors.signoffs import live_signoffs
@@ -22,6 +23,12 @@ from reviews.services.status import design_review_status_refresh
 from reviews.signals import review_changed, signoff_given, signoff_reset
 
 MAX_REQUIREMENTS = 20
+
+
+def _signoff_count_refresh(design: Design) -> None:
+    """Store the design's count of live sign-offs, which every section save reads."""
+    count = live_signoffs().filter(design_id=design.pk).count()
+    design_services.design_signoff_count_set(design=design, count=count)
 
 
 def _lock_section(section: Section) -> Section:
@@ -145,6 +152,7 @@ def signoff_give(
         role_name=role.name if role else "",
         version=section.version,
     )
+    _signoff_count_refresh(design)
     design_review_status_refresh(design=design)
     signoff_given.send(
         sender=SectionSignoff, signoff=signoff, design_id=design.pk, section_key=section.key
@@ -175,6 +183,7 @@ def signoff_withdraw(
     now = timezone.now()
     signoff.withdrawn_at = now
     signoff.save(update_fields=["withdrawn_at", "updated_at"])
+    _signoff_count_refresh(design)
     design_review_status_refresh(design=design)
     signoff_reset.send(
         sender=SectionSignoff,
@@ -208,6 +217,7 @@ def signoffs_reset(*, section: Section, edited_by: User) -> list[SectionSignoff]
     for signoff in stale:
         signoff.reset_at, signoff.reset_by = now, edited_by
     design = section.design
+    _signoff_count_refresh(design)
     design_review_status_refresh(design=design)
     notify(
         recipient_ids={s.user_id for s in stale},

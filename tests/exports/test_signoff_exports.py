@@ -48,7 +48,7 @@ def test_markdown_record_lists_owner_requirements_and_each_signoff(
 
 
 def test_pdf_record_lists_the_signoffs(signed_design, alice, django_capture_on_commit_callbacks):
-    design, section = signed_design
+    design, _ = signed_design
     job = export_file(design, alice, django_capture_on_commit_callbacks, "pdf", include_review=True)
     text = " ".join(pdf_text(job.file.path).split())
     record = text.split("Sign-offs", 1)[1]  # a table: columns interleave in the text

@@ -339,3 +339,21 @@ def test_the_dashboard_panel_is_one_query(design, alice, django_assert_num_queri
     _many_signoffs(design, alice, 4)
     with django_assert_num_queries(1):
         assert selectors.sections_waiting_for_signoff(fetched_by=alice) == []
+
+
+def test_a_save_looks_for_signoffs_to_reset_only_when_some_count(design, alice, member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    require_signoff(section=section_of(design, 1), people=[member])
+    with CaptureQueriesContext(connection) as ctx:
+        _edit(section_of(design, 1), alice, "Nobody signed yet.")
+    assert not [q for q in ctx.captured_queries if "reviews_sectionsignoff" in q["sql"]]
+    services.signoff_give(section=section_of(design, 1), given_by=member)
+    design.refresh_from_db()
+    assert design.live_signoff_count == 1
+    with CaptureQueriesContext(connection) as ctx:
+        _edit(section_of(design, 1), alice, "Now it resets.")
+    assert [q for q in ctx.captured_queries if "reviews_sectionsignoff" in q["sql"]]
+    design.refresh_from_db()
+    assert design.live_signoff_count == 0
