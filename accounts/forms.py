@@ -67,6 +67,15 @@ class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices)
 
 
+class TeamRoleForm(forms.Form):
+    name = forms.CharField(label="New role", max_length=50, help_text="e.g. security, SRE")
+
+
+class TeamRoleAssignForm(forms.Form):
+    user = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    held = forms.TypedChoiceField(choices=[("1", "hold"), ("0", "not hold")], coerce=int)
+
+
 class _LockoutMessage:
     """Says why and for how long a sign-in is refused while its account or address is locked
     out (``throttled_for`` then holds the seconds to wait). The lockout itself is enforced,

@@ -80,6 +80,9 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    # The team roles (e.g. "security", "SRE") this member holds, for section sign-offs.
+    # Changing them saves the membership, so pages stamped by memberships see it.
+    team_roles = models.ManyToManyField("accounts.TeamRole", blank=True, related_name="memberships")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -94,6 +97,26 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} ({self.role})"
+
+
+class TeamRole(models.Model):
+    """A role a team defines, such as "security" or "SRE", that its members may hold; a
+    section can require the sign-off of one of its holders. Names are unique per team,
+    ignoring case."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="team_roles")
+    name = models.CharField(max_length=50)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team", "name"]
+        constraints = [
+            models.UniqueConstraint("team", Lower("name"), name="team_role_name_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} in {self.team_id}"
 
 
 class Invitation(models.Model):

@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404
 
-from accounts.models import Invitation, Membership, Team, User
+from accounts.models import Invitation, Membership, Team, TeamRole, User
 
 
 def team_list(*, fetched_by: User) -> QuerySet[Team]:
@@ -38,7 +38,25 @@ def team_get_for(user: User, team_id: int, *, for_manage: bool = False) -> Team:
 
 
 def team_memberships(*, team: Team) -> QuerySet[Membership]:
-    return team.memberships.select_related("user").order_by("user__username")
+    """The team's members, each with the team roles they hold (two queries)."""
+    return (
+        team.memberships.select_related("user")
+        .prefetch_related("team_roles")
+        .order_by("user__username")
+    )
+
+
+def team_role_list(*, team: Team) -> QuerySet[TeamRole]:
+    """The roles ``team`` defines, by name (the caller belongs to the team)."""
+    return TeamRole.objects.filter(team=team).order_by(Lower("name"), "pk")
+
+
+def team_role_get(*, team: Team, role_id: int) -> TeamRole:
+    """A role of ``team`` (the caller already belongs to it), else 404."""
+    role = TeamRole.objects.filter(team=team, pk=role_id).first()
+    if role is None:
+        raise Http404("No such role.")
+    return role
 
 
 def team_role_of(*, team: Team, user: User) -> str | None:

@@ -19,13 +19,14 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts import tasks
-from accounts.models import Invitation, Membership, Team, User
+from accounts.models import Invitation, Membership, Team, TeamRole, User
 from accounts.selectors import (
     email_verification_token,
     user_by_verified_email,
     user_find,
     user_for_verification_token,
 )
+from accounts.signals import role_changed
 from config.mail import header_text
 from config.ratelimit import LimitReached, allowance_take
 
@@ -429,3 +430,93 @@ def team_member_remove(*, team: Team, user: User, removed_by: User) -> None:
     if membership.role == Membership.Role.OWNER and owners <= 1:
         raise ValidationError(LAST_OWNER)
     membership.delete()
+
+
+TEAM_ROLE_NAME = re.compile(r"^[\w][\w .&/+-]*\Z")
+
+
+def _clean_role_name(name: str) -> str:
+    name = " ".join(unicodedata.normalize("NFKC", name).split())
+    if not name:
+        raise ValidationError({"name": "A role needs a name."})
+    if len(name) > 50:
+        raise ValidationError({"name": "Keep a role's name under 50 characters."})
+    if not TEAM_ROLE_NAME.match(name):
+        raise ValidationError(
+            {"name": "Use letters, digits, spaces and . & / + - only, starting with a letter."}
+        )
+    return name
+
+
+@transaction.atomic
+def team_role_add(*, team: Team, name: str, added_by: User) -> TeamRole:
+    """Define a role (e.g. "security", "SRE") in ``team``. Owners only (PermissionError);
+    ValidationError for an empty or malformed name or one the team has already (ignoring
+    case). Sends ``role_changed`` ("added")."""
+    _require_owner(team=team, user=added_by, action="add roles")
+    name = _clean_role_name(name)
+    taken = ValidationError({"name": f"The team already has a role called “{name}”."})
+    if TeamRole.objects.filter(team=team, name__iexact=name).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            role = TeamRole.objects.create(team=team, name=name)
+    except IntegrityError as exc:
+        raise taken from exc
+    role_changed.send(
+        sender=TeamRole, team=team, role=role, action="added", member=None, changed_by=added_by
+    )
+    return role
+
+
+@transaction.atomic
+def team_role_remove(*, team: Team, role: TeamRole, removed_by: User) -> None:
+    """Delete a role of ``team``: its holders no longer hold it and the sign-offs that
+    required it are no longer required (those given stay in the history). Owners only
+    (PermissionError); Http404 for a role of another team. Sends ``role_changed``
+    ("removed") before the row goes."""
+    _require_owner(team=team, user=removed_by, action="remove roles")
+    if role.team_id != team.pk:
+        raise Http404("No such role.")
+    holders = list(
+        Membership.objects.filter(team=team, team_roles=role).values_list("pk", flat=True)
+    )
+    role_changed.send(
+        sender=TeamRole, team=team, role=role, action="removed", member=None, changed_by=removed_by
+    )
+    role.delete()
+    # The holders' rows move, so pages that show who holds what are drawn anew.
+    Membership.objects.filter(pk__in=holders).update(updated_at=timezone.now())
+
+
+@transaction.atomic
+def team_role_assign(
+    *, team: Team, role: TeamRole, user: User, held: bool, changed_by: User
+) -> Membership:
+    """Give ``user`` the role (``held``) or relieve them of it. Owners only
+    (PermissionError); Http404 if the role is another team's or ``user`` is not a member.
+    Idempotent: nothing is sent when nothing changes; otherwise ``role_changed``
+    ("assigned" or "unassigned")."""
+    _require_owner(team=team, user=changed_by, action="assign roles")
+    if role.team_id != team.pk:
+        raise Http404("No such role.")
+    membership = Membership.objects.select_for_update().filter(team=team, user=user).first()
+    if membership is None:
+        raise Http404("No such member.")
+    holds = membership.team_roles.filter(pk=role.pk).exists()
+    if holds == held:
+        return membership
+    if held:
+        membership.team_roles.add(role)
+    else:
+        membership.team_roles.remove(role)
+    membership.save(update_fields=["updated_at"])
+    role_changed.send(
+        sender=TeamRole,
+        team=team,
+        role=role,
+        action="assigned" if held else "unassigned",
+        member=user,
+        changed_by=changed_by,
+    )
+    return membership

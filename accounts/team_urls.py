@@ -30,4 +30,7 @@ urlpatterns = [
         views.team_member_remove,
         name="member_remove",
     ),
+    path("<id:team_id>/roles/", views.team_role_add, name="role_add"),
+    path("<id:team_id>/roles/<id:role_id>/remove/", views.team_role_remove, name="role_remove"),
+    path("<id:team_id>/roles/<id:role_id>/members/", views.team_role_assign, name="role_assign"),
 ]

@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -21,6 +21,8 @@ from accounts.forms import (
     SignInForm,
     SignupForm,
     TeamForm,
+    TeamRoleAssignForm,
+    TeamRoleForm,
     ThrottledPasswordChangeForm,
 )
 from accounts.models import Membership, Team, User
@@ -214,6 +216,8 @@ def _render_team(
     status: int = 200,
     notice: str = "",
     error: str = "",
+    partial: str = "members",
+    role_form: TeamRoleForm | None = None,
 ) -> HttpResponse:
     role = selectors.team_role_of(team=team, user=request.user)
     context = {
@@ -221,13 +225,15 @@ def _render_team(
         "memberships": selectors.team_memberships(team=team),
         "is_owner": role == Membership.Role.OWNER,
         "roles": Membership.Role.choices,
+        "team_roles": selectors.team_role_list(team=team),
+        "role_form": role_form or TeamRoleForm(),
         "form": form,
         "notice": notice,
         "error": error,
     }
     template = "accounts/team_detail.html"
     if request.htmx:
-        template += "#members"
+        template += f"#{partial}"
     return render(request, template, context, status=status)
 
 
@@ -302,6 +308,89 @@ def team_member_remove(request: HtmxHttpRequest, team_id: int, user_id: int) -> 
     if member == request.user:
         return redirect("teams:list")
     return redirect(team)
+
+
+def _roles_answer(
+    request: HtmxHttpRequest,
+    team: Team,
+    *,
+    notice: str = "",
+    error: str = "",
+    status: int = 200,
+    role_form: TeamRoleForm | None = None,
+) -> HttpResponse:
+    """htmx gets the roles card again; a plain form post goes back to the team page (or,
+    refused, gets the page with the reason)."""
+    if not request.htmx and not error and role_form is None:
+        messages.success(request, notice)
+        return redirect(team.get_absolute_url() + "#team-roles")
+    return _render_team(
+        request,
+        team,
+        InviteForm(),
+        status,
+        notice=notice,
+        error=error,
+        partial="team-roles",
+        role_form=role_form,
+    )
+
+
+@login_required
+@require_POST
+def team_role_add(request: HtmxHttpRequest, team_id: int) -> HttpResponse:
+    """Team owners define a role (e.g. "security") that sections can require a sign-off of."""
+    team = selectors.team_get_for(request.user, team_id)
+    form = TeamRoleForm(request.POST)
+    if not form.is_valid():
+        return _roles_answer(request, team, status=400, role_form=form)
+    try:
+        role = services.team_role_add(
+            team=team, name=form.cleaned_data["name"], added_by=request.user
+        )
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationError as exc:
+        _apply_errors(form, exc)
+        return _roles_answer(request, team, status=400, role_form=form)
+    return _roles_answer(request, team, notice=f"Role “{role.name}” added.")
+
+
+@login_required
+@require_POST
+def team_role_remove(request: HtmxHttpRequest, team_id: int, role_id: int) -> HttpResponse:
+    team = selectors.team_get_for(request.user, team_id)
+    role = selectors.team_role_get(team=team, role_id=role_id)
+    try:
+        services.team_role_remove(team=team, role=role, removed_by=request.user)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    return _roles_answer(request, team, notice=f"Role “{role.name}” removed.")
+
+
+@login_required
+@require_POST
+def team_role_assign(request: HtmxHttpRequest, team_id: int, role_id: int) -> HttpResponse:
+    """Give a member the role (``held=1``) or relieve them of it (``held=0``)."""
+    team = selectors.team_get_for(request.user, team_id)
+    role = selectors.team_role_get(team=team, role_id=role_id)
+    form = TeamRoleAssignForm(request.POST)
+    if not form.is_valid():
+        return _roles_answer(request, team, status=400, error="Choose a member of the team.")
+    try:
+        membership = selectors.team_member_get(team=team, user_id=form.cleaned_data["user"])
+    except Http404:
+        return _roles_answer(request, team, status=400, error="Choose a member of the team.")
+    held = bool(form.cleaned_data["held"])
+    try:
+        services.team_role_assign(
+            team=team, role=role, user=membership.user, held=held, changed_by=request.user
+        )
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    name = membership.user.username
+    notice = f"{name} holds “{role.name}”." if held else f"{name} no longer holds “{role.name}”."
+    return _roles_answer(request, team, notice=notice)
 
 
 def _render_invitations(

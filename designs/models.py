@@ -113,6 +113,9 @@ class Design(models.Model):
     # Kept by the reviews app with the status: approvals not yet gone stale. A section save
     # reads it from the row it updates, so most saves need not look for approvals at all.
     live_approval_count = models.PositiveSmallIntegerField(default=0)
+    # Kept by the reviews app likewise: section sign-offs still counting. A save looks for
+    # sign-offs to reset only when there are some.
+    live_signoff_count = models.PositiveIntegerField(default=0)
     readers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="DesignReader",

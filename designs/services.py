@@ -271,7 +271,7 @@ def section_update(
     new_version = current.version + 1
     body_html = render_markdown(resolved.body)
     write = _SAVE_WRITERS.get(connection.vendor, _save_write_orm)
-    live_approval_count = write(
+    counts = write(
         SaveWrite(
             section_id=current.pk,
             design_id=current.design_id,
@@ -285,8 +285,9 @@ def section_update(
             restored_from=restored_from,
         )
     )
-    if live_approval_count is None:  # saved by someone else since the caller read it
+    if counts is None:  # saved by someone else since the caller read it
         raise SectionConflict(Section.objects.get(pk=current.pk))
+    live_approval_count, live_signoff_count = counts
     estimates_changed: set[str] = set()
     if estimates:
         refresh = calc_services.design_values_refresh(design_id=current.design_id)
@@ -305,6 +306,7 @@ def section_update(
         previous_version=base_version,
         edited_by=edited_by,
         live_approval_count=live_approval_count,
+        live_signoff_count=live_signoff_count,
         estimates_changed=frozenset(estimates_changed),
     )
     return current
@@ -326,10 +328,11 @@ class SaveWrite:
     restored_from: int | None
 
 
-def _save_write_orm(write: SaveWrite) -> int | None:
+def _save_write_orm(write: SaveWrite) -> tuple[int, int] | None:
     """A save's three writes: the section, if still at ``base_version`` (if not, nothing is
     written and the answer is None); its new revision; the design's last edit. Answers the
-    design's live approval count, read from its row once the save has locked it."""
+    design's live approval and sign-off counts, read from its row once the save has locked
+    it."""
     updated = Section.objects.filter(pk=write.section_id, version=write.base_version).update(
         body=write.body,
         body_html=write.body_html,
@@ -354,10 +357,10 @@ def _save_write_orm(write: SaveWrite) -> int | None:
     designs.update(
         last_edited_at=write.now, last_edited_by_id=write.editor_id, updated_at=write.now
     )
-    return designs.values_list("live_approval_count", flat=True).get()
+    return designs.values_list("live_approval_count", "live_signoff_count").get()
 
 
-def _save_write_postgresql(write: SaveWrite) -> int | None:
+def _save_write_postgresql(write: SaveWrite) -> tuple[int, int] | None:
     """The same three writes as ``_save_write_orm``, as one statement: one round trip to the
     database instead of three, and no ORM query to build. Saving a section is the write
     people make most, many times a minute while they type; ``tests/designs/test_save_write.py``
@@ -365,7 +368,7 @@ def _save_write_postgresql(write: SaveWrite) -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(_SAVE_SQL, asdict(write))
         row = cursor.fetchone()
-        return None if row is None else row[0]
+        return None if row is None else (row[0], row[1])
 
 
 _SAVE_SQL = """
@@ -386,9 +389,9 @@ WITH saved AS (
     UPDATE designs_design
     SET last_edited_at = %(now)s, last_edited_by_id = %(editor_id)s, updated_at = %(now)s
     WHERE id = %(design_id)s AND EXISTS (SELECT FROM saved)
-    RETURNING live_approval_count
+    RETURNING live_approval_count, live_signoff_count
 )
-SELECT live_approval_count FROM design
+SELECT live_approval_count, live_signoff_count FROM design
 """
 
 _SAVE_WRITERS = {"postgresql": _save_write_postgresql}
@@ -443,6 +446,13 @@ def design_status_set(
     design.status = status
     if live_approval_count is not None:
         design.live_approval_count = live_approval_count
+
+
+def design_signoff_count_set(*, design: Design, count: int) -> None:
+    """Store how many section sign-offs of the design still count; the reviews app calls
+    this after every sign-off given, withdrawn or reset."""
+    Design.objects.filter(pk=design.pk).update(live_signoff_count=count)
+    design.live_signoff_count = count
 
 
 def design_lock(*, design: Design) -> None:

@@ -8,6 +8,7 @@ from django.dispatch import Signal
 # Sent inside the saving transaction after a section got a new version.
 # Arguments: section (the saved Section), previous_version (int), edited_by (User),
 # live_approval_count (int: the design's, as its row reads once the save has locked it),
+# live_signoff_count (int: likewise, the design's section sign-offs still counting),
 # estimates_changed (frozenset of the keys of other sections whose shown estimates the save
 # changed: their cards show new values).
 section_saved = Signal()

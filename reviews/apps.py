@@ -7,7 +7,7 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from designs import page
-        from reviews import page_panels, receivers
+        from reviews import page_panels, receivers, signoff_panels
 
         del receivers  # imported for its signal receivers
         page.register(
@@ -22,4 +22,17 @@ class ReviewsConfig(AppConfig):
             loader=page_panels.dashboard_loader,
             panels=page_panels.DASHBOARD_PANELS,
             stamp_parts=page_panels.DASHBOARD_STAMP_PARTS,
+        )
+        page.register(
+            page="design",
+            loader=signoff_panels.design_page_loader,
+            panels=signoff_panels.DESIGN_PANELS,
+            section_part=signoff_panels.SECTION_PART,
+            stamp_parts=signoff_panels.STAMP_PARTS,
+        )
+        page.register(
+            page="dashboard",
+            loader=signoff_panels.dashboard_loader,
+            panels=signoff_panels.DASHBOARD_PANELS,
+            stamp_parts=signoff_panels.DASHBOARD_STAMP_PARTS,
         )

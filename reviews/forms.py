@@ -59,3 +59,30 @@ class NotificationSettingsForm(forms.ModelForm):
             "email_mention",
             "email_approval_stale",
         ]
+
+
+class SignoffForm(forms.Form):
+    """Sign off (or withdraw) in one's own name, or as a holder of ``role``."""
+
+    role = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+
+class SignoffSettingsForm(forms.Form):
+    owner = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    people = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+    roles = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+
+    def _ids(self, name: str) -> list[int]:
+        values = self.cleaned_data.get(name) or []
+        if not all(isinstance(v, str) and v.isascii() and v.isdigit() for v in values):
+            raise forms.ValidationError("Choose from the list.")
+        ids = [int(v) for v in values]
+        if any(not 0 < i < 2**63 for i in ids) or len(ids) > 100:
+            raise forms.ValidationError("Choose from the list.")
+        return ids
+
+    def clean_people(self) -> list[int]:
+        return self._ids("people")
+
+    def clean_roles(self) -> list[int]:
+        return self._ids("roles")

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from accounts.models import TeamRole
 from designs.models import Design, Section
 
 
@@ -179,6 +180,7 @@ class Notification(models.Model):
         VERDICT = "verdict", "Verdict given"
         MENTION = "mention", "Mention"
         APPROVAL_STALE = "approval_stale", "Approval went stale"
+        SIGNOFF_RESET = "signoff_reset", "Sign-off reset by an edit"
 
     class EmailStatus(models.TextChoices):
         NONE = "", "Not emailed"
@@ -266,3 +268,138 @@ class NotificationSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Notification settings of {self.user_id}"
+
+
+class SectionOwner(models.Model):
+    """The team member who answers for a section. Set by the design's editors."""
+
+    section = models.OneToOneField(
+        Section, on_delete=models.CASCADE, primary_key=True, related_name="signoff_owner"
+    )
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="owned_sections"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["design"])]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} owns {self.section_id}"
+
+
+class SignoffRequirement(models.Model):
+    """A section needs the sign-off of a named person (``user``) or of any holder of a
+    team role (``role``): exactly one of the two."""
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="+")
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="signoff_requirements"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="signoff_requirements",
+    )
+    role = models.ForeignKey(
+        TeamRole, null=True, blank=True, on_delete=models.CASCADE, related_name="requirements"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["section", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(user__isnull=True) & models.Q(role__isnull=False))
+                | (models.Q(user__isnull=False) & models.Q(role__isnull=True)),
+                name="signoff_requirement_user_xor_role",
+            ),
+            models.UniqueConstraint(
+                fields=["section", "user"],
+                condition=models.Q(user__isnull=False),
+                name="signoff_requirement_user_once",
+            ),
+            models.UniqueConstraint(
+                fields=["section", "role"],
+                condition=models.Q(role__isnull=False),
+                name="signoff_requirement_role_once",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["design", "section"]),
+            models.Index(fields=["user"], name="signoff_req_user"),
+            models.Index(fields=["role"], name="signoff_req_role"),
+        ]
+
+    def __str__(self) -> str:
+        who = f"user {self.user_id}" if self.user_id else f"role {self.role_id}"
+        return f"{self.section_id} needs {who}"
+
+
+class SectionSignoff(models.Model):
+    """``user`` signed off ``section`` at ``version``, in their own name (``role`` empty)
+    or as a holder of ``role``. Never deleted: an edit of the section marks it reset
+    (``reset_at``), its giver withdrawing it marks it withdrawn; a sign-off counts only
+    while neither is set and the section is still at ``version``."""
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="+")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="signoffs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="section_signoffs"
+    )
+    role = models.ForeignKey(
+        TeamRole, null=True, blank=True, on_delete=models.SET_NULL, related_name="signoffs"
+    )
+    # The name of the role when given, kept for the record if the role is removed later.
+    role_name = models.CharField(max_length=50, blank=True)
+    version = models.PositiveIntegerField()
+    reset_at = models.DateTimeField(null=True, blank=True)
+    reset_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # One live sign-off per person, section and capacity (own name, or a role).
+            models.UniqueConstraint(
+                fields=["section", "user"],
+                condition=models.Q(
+                    role__isnull=True, reset_at__isnull=True, withdrawn_at__isnull=True
+                ),
+                name="section_signoff_live_once",
+            ),
+            models.UniqueConstraint(
+                fields=["section", "user", "role"],
+                condition=models.Q(
+                    role__isnull=False, reset_at__isnull=True, withdrawn_at__isnull=True
+                ),
+                name="section_signoff_live_once_per_role",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["design", "section"],
+                name="section_signoff_live",
+                condition=models.Q(reset_at__isnull=True, withdrawn_at__isnull=True),
+            ),
+            models.Index(fields=["section", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} signed off {self.section_id} v{self.version}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.reset_at is None and self.withdrawn_at is None

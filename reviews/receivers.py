@@ -14,3 +14,11 @@ def on_section_saved(
 ) -> None:
     if live_approval_count:  # most saves: no approval to go stale, nothing to look up
         services.approvals_mark_stale(section=section, edited_by=edited_by)
+
+
+@receiver(section_saved, dispatch_uid="reviews.signoffs_reset")
+def on_section_saved_reset_signoffs(
+    sender: Any, *, section: Any, edited_by: Any, live_signoff_count: int = 1, **kwargs: Any
+) -> None:
+    if live_signoff_count:  # most saves: no sign-off to reset, nothing to look up
+        services.signoffs_reset(section=section, edited_by=edited_by)

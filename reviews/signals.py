@@ -18,3 +18,12 @@ review_changed = Signal()
 # People's unread notifications changed (new ones, or read). Arguments: recipient_ids
 # (list of int).
 notifications_changed = Signal()
+
+# A section was signed off. Arguments: signoff (SectionSignoff), design_id (int),
+# section_key (str).
+signoff_given = Signal()
+
+# Sign-offs stopped counting: an edit of the section reset them (``reason`` "edited", with
+# ``edited_by``) or their giver withdrew one (``reason`` "withdrawn"). Arguments: signoffs
+# (list of SectionSignoff), design_id (int), section_key (str), reason (str), by (User).
+signoff_reset = Signal()

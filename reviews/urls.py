@@ -1,7 +1,7 @@
 from django.urls import path
 
 import config.converters  # noqa: F401 (registers the <id:> converter)
-from reviews import views
+from reviews import signoff_views, views
 
 app_name = "reviews"
 
@@ -25,6 +25,26 @@ urlpatterns = [
     path(comment + "delete/", views.comment_delete, name="comment_delete"),
     path(comment + "issue/", views.issue_status_change, name="issue_status"),
     path(comment + "resolve/", views.thread_resolve, name="thread_resolve"),
+    path(
+        "designs/<id:design_id>/sections/<slug:key>/signoff/",
+        signoff_views.signoff_give,
+        name="signoff_give",
+    ),
+    path(
+        "designs/<id:design_id>/sections/<slug:key>/signoff/withdraw/",
+        signoff_views.signoff_withdraw,
+        name="signoff_withdraw",
+    ),
+    path(
+        "designs/<id:design_id>/sections/<slug:key>/signoff/settings/",
+        signoff_views.signoff_settings,
+        name="signoff_settings",
+    ),
+    path(
+        "designs/<id:design_id>/sections/<slug:key>/signoff/panel/",
+        signoff_views.signoff_panel,
+        name="signoff_panel",
+    ),
     path("notifications/", views.inbox, name="inbox"),
     path("notifications/read-all/", views.notifications_read_all, name="read_all"),
     path("notifications/settings/", views.notification_settings, name="settings"),

@@ -126,3 +126,28 @@ def row_counts() -> dict[str, int]:
 
     models = apps.get_models(include_auto_created=True)
     return {model._meta.label: model._default_manager.count() for model in models}
+
+
+def make_team_role(*, team: Team, name: str, holders: tuple[User, ...] = ()):
+    """A team role added and given to ``holders`` through the services, by the team's creator."""
+    from accounts import services as account_services
+
+    role = account_services.team_role_add(team=team, name=name, added_by=team.created_by)
+    for holder in holders:
+        account_services.team_role_assign(
+            team=team, role=role, user=holder, held=True, changed_by=team.created_by
+        )
+    return role
+
+
+def require_signoff(*, section, people=(), roles=(), owner: User | None = None):
+    """Set ``section``'s required sign-offs through the service, by the design's creator."""
+    from reviews import services as review_services
+
+    return review_services.section_signoff_settings_set(
+        section=section,
+        owner=owner,
+        people=list(people),
+        roles=list(roles),
+        set_by=section.design.created_by,
+    )

@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from api.v1 import designs, errors, exports, links, reviews, teams, templates
+from api.v1 import designs, errors, exports, links, reviews, signoffs, teams, templates
 from api.v1.auth import SessionAuth, TokenAuth
 
 api = NinjaAPI(
@@ -26,4 +26,5 @@ api.add_router("/", templates.router)
 api.add_router("/", designs.router)
 api.add_router("/", links.router)
 api.add_router("/", reviews.router)
+api.add_router("/", signoffs.router)
 api.add_router("/", exports.router)

@@ -111,6 +111,30 @@ def _issue_row(issue: IssueRecord) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _signoffs(record: ReviewRecord) -> list[str]:
+    """Each section's owner, required sign-offs and the sign-offs given (with what became
+    of them), for the sections that have any."""
+    out = ["### Sign-offs\n"]
+    signed = [s for s in record.sections if s.owner or s.required_signoffs or s.signoffs]
+    if not signed:
+        out.append("No section needs a sign-off.\n")
+        return out
+    for section in signed:
+        required = ", ".join(f"{_one_line(r.who)} ({r.state})" for r in section.required_signoffs)
+        line = f"- **{section.position}. {_one_line(section.title)}** (version {section.version})"
+        if section.owner:
+            line += f"; owner {section.owner}"
+        out.append(f"{line}; required: {required or '—'}")
+        for signoff in section.signoffs:
+            role = f" as {_one_line(signoff.role)}" if signoff.role else ""
+            out.append(
+                f"  - {_when(signoff.given_at)}, **{signoff.user}**{role} signed off version "
+                f"{signoff.version}: {signoff.status}"
+            )
+    out.append("")
+    return out
+
+
 def _review(record: ReviewRecord) -> str:
     out = ["## Appendix: review record\n", "### Reviewers\n"]
     if record.reviewers:
@@ -135,6 +159,7 @@ def _review(record: ReviewRecord) -> str:
         out.append("")
     else:
         out.append("No verdicts yet.\n")
+    out.extend(_signoffs(record))
     reviewed = [s for s in record.sections if s.issues or s.threads]
     if not reviewed:
         out.append("No issues or comments were raised.\n")

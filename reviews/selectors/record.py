@@ -3,13 +3,17 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.contrib.auth.models import AnonymousUser
+
 from designs.models import Design, Section
 from reviews.models import (
     Comment,
     ReviewRequest,
+    SectionSignoff,
     Verdict,
 )
 from reviews.selectors.page import latest_verdicts
+from reviews.selectors.signoffs import design_signoffs
 from reviews.selectors.threads import load_threads
 
 
@@ -71,6 +75,23 @@ class ReviewerRecord:
 
 
 @dataclass(frozen=True)
+class SignoffRecord:
+    """One sign-off as given, and what became of it."""
+
+    user: str
+    role: str  # the role signed for; "" in one's own name
+    version: int
+    given_at: datetime
+    status: str  # "valid", "reset" (by an edit) or "withdrawn"
+
+
+@dataclass(frozen=True)
+class RequiredSignoffRecord:
+    who: str  # a username, or "any <role>"
+    state: str  # "given", "missing" or "reset"
+
+
+@dataclass(frozen=True)
 class SectionReviewRecord:
     key: str
     title: str
@@ -78,6 +99,9 @@ class SectionReviewRecord:
     version: int
     threads: list[CommentRecord]
     issues: list[IssueRecord]
+    owner: str = ""
+    required_signoffs: list[RequiredSignoffRecord] = field(default_factory=list)
+    signoffs: list[SignoffRecord] = field(default_factory=list)  # oldest first
 
 
 @dataclass(frozen=True)
@@ -144,8 +168,9 @@ def _verdict_record(verdict: Verdict) -> VerdictRecord:
 
 def review_record(*, design: Design) -> ReviewRecord:
     """The whole review of ``design`` as plain data: reviewers with their latest verdicts,
-    every verdict, and per section its threads and its issue ledger (who raised each issue,
-    its status and every status change). The caller checks access. Six queries."""
+    every verdict, and per section its threads, its issue ledger (who raised each issue,
+    its status and every status change), its owner, required sign-offs and every sign-off
+    given. The caller checks access. Eleven queries."""
     sections = list(design.sections.order_by("position"))
     threads = load_threads(design=design, sections=sections)
     verdicts = list(
@@ -155,9 +180,30 @@ def review_record(*, design: Design) -> ReviewRecord:
     requests = ReviewRequest.objects.filter(design=design).select_related(
         "reviewer", "requested_by"
     )
+    signoff_states = {
+        state.section.pk: state
+        for state in design_signoffs(
+            design=design,
+            sections=sections,
+            viewer=AnonymousUser(),  # type: ignore[arg-type]
+        ).sections
+    }
+    given: dict[int, list[SignoffRecord]] = {}
+    for signoff in SectionSignoff.objects.filter(design=design).select_related("user"):
+        status = "withdrawn" if signoff.withdrawn_at else "reset" if signoff.reset_at else "valid"
+        given.setdefault(signoff.section_id, []).append(
+            SignoffRecord(
+                user=signoff.user.username,
+                role=signoff.role_name,
+                version=signoff.version,
+                given_at=signoff.created_at,
+                status=status,
+            )
+        )
     section_records = []
     for section in sections:
         section_threads = threads.get(section.pk, [])
+        state = signoff_states[section.pk]
         section_records.append(
             SectionReviewRecord(
                 key=section.key,
@@ -179,6 +225,11 @@ def review_record(*, design: Design) -> ReviewRecord:
                     for t in section_threads
                     if t.issue_status
                 ],
+                owner=state.owner.username if state.owner else "",
+                required_signoffs=[
+                    RequiredSignoffRecord(who=row.label, state=row.state) for row in state.rows
+                ],
+                signoffs=given.get(section.pk, []),
             )
         )
     return ReviewRecord(

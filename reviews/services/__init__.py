@@ -25,6 +25,12 @@ from reviews.services.notifications import (
     wants_email,
 )
 from reviews.services.requests import review_request, review_request_withdraw
+from reviews.services.signoffs import (
+    section_signoff_settings_set,
+    signoff_give,
+    signoff_withdraw,
+    signoffs_reset,
+)
 from reviews.services.status import design_review_status_refresh, review_status_for
 from reviews.services.verdicts import approvals_mark_stale, verdict_submit
 
@@ -49,6 +55,10 @@ __all__ = [
     "review_request",
     "review_request_withdraw",
     "review_status_for",
+    "section_signoff_settings_set",
+    "signoff_give",
+    "signoff_withdraw",
+    "signoffs_reset",
     "thread_resolve",
     "verdict_submit",
     "wants_email",

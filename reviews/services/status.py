@@ -12,17 +12,23 @@ from reviews.models import (
     Verdict,
 )
 from reviews.selectors import latest_verdicts
+from reviews.selectors.signoffs import design_signoffs_complete
 
 
 def review_status_for(
-    *, latest: Iterable[Verdict], has_open_issues: bool, has_reviewers: bool
+    *,
+    latest: Iterable[Verdict],
+    has_open_issues: bool,
+    has_reviewers: bool,
+    signoffs_complete: bool = True,
 ) -> str:
     """The status rules, as a pure function.
 
     - "draft" while nobody is asked to review it (nobody yet, or every request withdrawn);
     - "changes requested" while any reviewer's latest verdict is request changes;
     - "approved" when at least one latest verdict is a (not stale) approval, none requests
-      changes and no issue is open;
+      changes, no issue is open and every required section sign-off is given on the
+      section's current version;
     - otherwise "in review".
     """
     if not has_reviewers:
@@ -30,8 +36,10 @@ def review_status_for(
     latest = list(latest)
     if any(v.kind == Verdict.Kind.REQUEST_CHANGES for v in latest):
         return Design.Status.CHANGES_REQUESTED
-    if not has_open_issues and any(
-        v.kind == Verdict.Kind.APPROVE and not v.is_stale for v in latest
+    if (
+        not has_open_issues
+        and signoffs_complete
+        and any(v.kind == Verdict.Kind.APPROVE and not v.is_stale for v in latest)
     ):
         return Design.Status.APPROVED
     return Design.Status.IN_REVIEW
@@ -39,7 +47,8 @@ def review_status_for(
 
 @transaction.atomic
 def design_review_status_refresh(*, design: Design) -> str:
-    """Recompute the design's status from its reviewers, verdicts and open issues, and its
+    """Recompute the design's status from its reviewers, verdicts, open issues and required
+    sign-offs, and its
     count of live approvals, and store them through designs. Atomic; the design row is
     locked so concurrent reviews serialise. Returns the status."""
     locked = (
@@ -56,6 +65,7 @@ def design_review_status_refresh(*, design: Design) -> str:
             design_id=design.pk, issue_status=Comment.IssueStatus.OPEN
         ).exists(),
         has_reviewers=ReviewRequest.objects.filter(design_id=design.pk).exists(),
+        signoffs_complete=design_signoffs_complete(design_id=design.pk),
     )
     live_approvals = Verdict.objects.filter(
         design_id=design.pk, kind=Verdict.Kind.APPROVE, stale_at__isnull=True

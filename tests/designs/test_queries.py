@@ -53,7 +53,7 @@ def test_design_page_costs_the_same_with_5_or_50_much_edited_sections(
     client.get(small.get_absolute_url())  # warm the session and per-process caches
     _uncached(client)
     budget = _count(client, small.get_absolute_url())
-    assert budget <= 12
+    assert budget <= 14  # two of them for section sign-offs (owners, requirements)
     _uncached(client)
     with django_assert_num_queries(budget):
         response = client.get(large.get_absolute_url())
@@ -71,7 +71,7 @@ def test_dashboard_costs_the_same_with_3_or_30_designs(
     client.get("/")
     _uncached(client)
     budget = _count(client, "/")
-    assert budget <= 10
+    assert budget <= 11  # one of them for sections waiting for my sign-off
     for n in range(27):
         make_design(team=team, author=alice, title=f"Many {n}")
     _uncached(client)

@@ -62,7 +62,7 @@ def test_a_save_writes_section_revision_and_last_edit(writer, team, alice, bob):
     Design.objects.filter(pk=section.design_id).update(live_approval_count=2)
     write = _write(section, bob, base_version=0, restored_from=None)
 
-    assert WRITERS[writer](write) == 2  # the design's live approvals, for the receivers
+    assert WRITERS[writer](write) == (2, 0)  # live approvals and sign-offs, for the receivers
 
     rows = _rows(section)
     assert rows["section"] == (

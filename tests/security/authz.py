@@ -33,7 +33,9 @@ from tests.factories import (
     add_comment,
     make_api_token,
     make_design,
+    make_team_role,
     request_review,
+    require_signoff,
 )
 
 ROLES = ("anonymous", "outsider", "other_team", "member", "reviewer", "comment_author")
@@ -154,6 +156,11 @@ class World:
         self.discussion = add_comment(
             section=self.section, author=self.users["comment_author"], body="Nice diagram."
         )
+        # A role the team member holds, whose sign-off the section needs.
+        self.team_role = make_team_role(
+            team=self.team, name="security", holders=(self.users["member"],)
+        )
+        require_signoff(section=self.section, roles=[self.team_role])
         self.notification = Notification.objects.filter(recipient=self.users["member"]).first()
         assert self.notification is not None
         make_api_token(user=self.users["member"], name="ci")
@@ -190,6 +197,7 @@ class World:
             "invitation_id": self.invitation.pk,
             "link_id": self.link.pk,
             "template_id": self.template.pk,
+            "role_id": self.team_role.pk,
             "diagram": self.diagram,
         }
 

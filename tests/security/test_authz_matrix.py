@@ -162,6 +162,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "teams:invitation_accept": {"POST": "302 302 404 404 404 404", "other": LOGIN_THEN_405},
     "teams:invitation_decline": {"POST": "302 302 404 404 404 404", "other": LOGIN_THEN_405},
     "teams:member_remove": {"POST": "302 404 404 302 404 404", "other": LOGIN_THEN_405},
+    # Team roles (for section sign-offs): owners add, remove and assign them.
+    "teams:role_add": {"POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "teams:role_remove": {"POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "teams:role_assign": {"POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
     # Reviews: the team asks for reviews, the reviewers give verdicts, readers comment, a
     # comment's author edits or deletes it, the raiser or the team move an issue.
     "reviews:request": {"POST": "302 404 404 302 403 403", "other": LOGIN_THEN_405},
@@ -196,6 +200,29 @@ MATRIX: dict[str, dict[str, str]] = {
     "reviews:thread_resolve": {
         "POST": "302 404 404 302 403 302",
         "hx-POST": "302 404 404 200 403 200",
+        "other": LOGIN_THEN_405,
+    },
+    # Section sign-offs: the team sets who signs; the member holds the required role and
+    # signs; anyone who reads the design may withdraw their own (nothing to withdraw is fine).
+    "reviews:signoff_give": {
+        "POST": "302 404 404 302 403 403",
+        "hx-POST": "302 404 404 200 403 403",
+        "other": LOGIN_THEN_405,
+    },
+    "reviews:signoff_withdraw": {
+        "POST": "302 404 404 302 302 302",
+        "hx-POST": "302 404 404 200 200 200",
+        "other": LOGIN_THEN_405,
+    },
+    "reviews:signoff_settings": {
+        "GET": EDITORS,
+        "POST": "302 404 404 302 403 403",
+        "hx-POST": "302 404 404 200 403 403",
+        "other": LOGIN_THEN_405,
+    },
+    "reviews:signoff_panel": {
+        "GET": "302 404 404 302 302 302",
+        "hx-GET": READERS,
         "other": LOGIN_THEN_405,
     },
     # Notifications are the recipient's own (the team member's, here).
@@ -248,6 +275,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "api-v1:comment_update": {"PATCH": "401 404 404 200 403 200", "other": ALWAYS_405},
     "api-v1:verdict_add": {"POST": "401 404 404 403 201 201", "other": ALWAYS_405},
     "api-v1:export_create": {"POST": "401 404 404 202 202 202", "other": ALWAYS_405},
+    "api-v1:signoff_list": {"GET": API_READERS, "other": ALWAYS_405},
+    "api-v1:signoff_settings_set": {"PUT": "401 404 404 200 403 403", "other": ALWAYS_405},
+    "api-v1:signoff_give": {"POST": "401 404 404 201 403 403", "other": ALWAYS_405},
+    "api-v1:signoff_withdraw": {"DELETE": "401 404 404 204 204 204", "other": ALWAYS_405},
     "api-v1:export_detail": {"GET": API_READERS, "other": ALWAYS_405},
     "api-v1:export_download": {"GET": API_READERS, "other": ALWAYS_405},
     # Exports: anyone who can read the design may export it and download the file.
@@ -350,6 +381,13 @@ PAYLOADS: dict[str, dict] = {
     "reviews:issue_status": {"POST": {"status": "dropped"}},
     "reviews:thread_resolve": {"POST": {"resolved": "1"}},
     "reviews:settings": {"POST": {"email_enabled": "on"}},
+    "teams:role_add": {"POST": {"name": "SRE"}},
+    "teams:role_assign": {"POST": lambda w: {"user": w.users["member"].pk, "held": "0"}},
+    "reviews:signoff_give": {"POST": lambda w: {"role": w.team_role.pk}},
+    "reviews:signoff_withdraw": {"POST": lambda w: {"role": w.team_role.pk}},
+    "reviews:signoff_settings": {
+        "POST": lambda w: {"owner": w.users["member"].pk, "roles": [w.team_role.pk]}
+    },
     "api:tokens": {"POST": {"name": "laptop"}},
     "exports:design": {"POST": {"format": "markdown"}},
     "designs:create": {"POST": _design_create_data},
@@ -409,6 +447,8 @@ PAYLOADS: dict[str, dict] = {
     "api-v1:comment_update": {"PATCH": {"issue_status": "dropped"}},
     "api-v1:verdict_add": {"POST": {"verdict": "approve"}},
     "api-v1:export_create": {"POST": {"format": "markdown"}},
+    "api-v1:signoff_settings_set": {"PUT": {"owner": "member", "roles": ["security"]}},
+    "api-v1:signoff_give": {"POST": {"role": "security"}},
 }
 
 
