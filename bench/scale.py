@@ -301,11 +301,27 @@ def seed(rng: random.Random) -> None:
     def next_id(model) -> int:
         return (model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
 
+    defaulted: set[str] = set()
+
     def check_row(model, row: dict) -> tuple:
-        """The row's values in the order of ``columns(model)``: every column given."""
-        names = [f.attname for f in model._meta.concrete_fields]
-        assert set(row) == set(names), (model, set(row) ^ set(names))
-        return tuple(row[name] for name in names)
+        """The row's values in the order of ``columns(model)``. A column the seed does not
+        know (added since it was written) takes its field's default, and is named once."""
+        fields = model._meta.concrete_fields
+        unknown = set(row) - {f.attname for f in fields}
+        assert not unknown, (model, unknown)
+        values = []
+        for field in fields:
+            if field.attname not in row:
+                if not (field.has_default() or field.null):
+                    raise SystemExit(f"the seed does not fill {model.__name__}.{field.name}")
+                if field.attname not in defaulted:
+                    defaulted.add(field.attname)
+                    default = field.get_default()
+                    print(f"    {model.__name__}.{field.name}: its default, {default!r}")
+                values.append(field.get_default())
+            else:
+                values.append(row[field.attname])
+        return tuple(values)
 
     def moment(after: datetime) -> datetime:
         span = max((now - after).total_seconds(), 1)
