@@ -54,7 +54,7 @@ def _visible_q(user: User) -> Q:
 class _OneOf(Func):
     """``expression IN (subquery)``; on PostgreSQL ``expression = ANY(ARRAY(subquery))``,
     which runs the subquery once and looks its answers up in an index, where ``IN`` tests
-    every row of the table (the dashboard's count of 30,000 designs among 100,000: 16 ms
+    every row of the table (the dashboard's count of 30,000 designs among 100,000: 10 ms
     instead of 120, bench/scale.py)."""
 
     arg_joiner = " IN "
