@@ -5,7 +5,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.http import Http404
 
 from accounts.models import Membership, Team, User
@@ -41,13 +51,37 @@ def _visible_q(user: User) -> Q:
     return Q(Exists(member)) | Q(Exists(reader))
 
 
+class _OneOf(Func):
+    """``expression IN (subquery)``; on PostgreSQL ``expression = ANY(ARRAY(subquery))``,
+    which runs the subquery once and looks its answers up in an index, where ``IN`` tests
+    every row of the table (the dashboard's count of 30,000 designs among 100,000: 10 ms
+    instead of 120, bench/scale.py)."""
+
+    arg_joiner = " IN "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            arg_joiner=" = ANY(ARRAY",
+            template="(%(expressions)s))",
+            **extra_context,
+        )
+
+
 def design_list(
     *, fetched_by: User, team_id: int | None = None, status: str | None = None
 ) -> QuerySet[Design]:
     """Designs ``fetched_by`` can see, newest edit first, ready for the dashboard."""
     if not fetched_by.is_authenticated:
         return Design.objects.none()
-    qs = Design.objects.filter(_visible_q(fetched_by))
+    teams = Membership.objects.filter(user=fetched_by).values("team_id")
+    read = DesignReader.objects.filter(user=fetched_by).values("design_id")
+    qs = Design.objects.filter(
+        Q(_OneOf(F("team_id"), Subquery(teams))) | Q(_OneOf(F("pk"), Subquery(read)))
+    )
     if team_id:
         qs = qs.filter(team_id=team_id)
     if status:

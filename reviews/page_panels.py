@@ -80,7 +80,9 @@ STAMP_PARTS = (
 DASHBOARD_STAMP_PARTS = (
     StampPart(model=ReviewRequest, column="reviewer", of="viewer"),
     StampPart(model=Verdict, column="reviewer", of="viewer"),
-    StampPart(model=Comment, column="design", of="viewer_designs"),
+    # The dashboard shows open issues only (how many per design): the stamp reads them from
+    # their partial index, not every comment of every design the viewer can see.
+    StampPart(model=Comment, column="design", of="viewer_designs", where="issue_status = 'open'"),
     UNREAD,
 )
 
