@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0004_user_email_verified'),
-        ('designs', '0007_templates_versions'),
+        ('designs', '0008_signoff_live_count'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

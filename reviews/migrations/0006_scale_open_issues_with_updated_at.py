@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0004_reader_grant_per_live_request'),
+        ('reviews', '0005_signoff_sections'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
