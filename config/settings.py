@@ -253,7 +253,8 @@ CELERY_BEAT_SCHEDULE = {
     "exports-sweep": {"task": "exports.sweep", "schedule": 60.0, "options": {"expires": 55}},
     # Draw diagrams whose task was lost (designs.diagrams.services.diagrams_sweep).
     "diagrams-sweep": {"task": "diagrams.sweep", "schedule": 60.0, "options": {"expires": 55}},
-    # Send the digest of emails held by CRIT_EMAILS_PER_HOUR once a person's hour is over.
+    # Claim and send the hourly and daily digests (chosen per kind, or held by
+    # CRIT_EMAILS_PER_HOUR) of the hour or day that ended.
     "email-digests": {
         "task": "reviews.email_digests",
         "schedule": 300.0,

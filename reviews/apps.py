@@ -7,7 +7,7 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from designs import page
-        from reviews import page_panels, receivers, signoff_panels
+        from reviews import page_panels, receivers, rounds_panels, signoff_panels
 
         del receivers  # imported for its signal receivers
         page.register(
@@ -16,6 +16,11 @@ class ReviewsConfig(AppConfig):
             panels=page_panels.DESIGN_PANELS,
             section_part=page_panels.SECTION_PART,
             stamp_parts=page_panels.STAMP_PARTS,
+        )
+        page.register(
+            page="design",
+            panels=rounds_panels.ROUNDS_PANELS,
+            stamp_parts=rounds_panels.ROUNDS_STAMP_PARTS,
         )
         page.register(
             page="dashboard",

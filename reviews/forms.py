@@ -1,6 +1,6 @@
 from django import forms
 
-from reviews.models import Comment, NotificationSettings, Verdict
+from reviews.models import Comment, EmailDelivery, Notification, NotificationSettings, Verdict
 
 
 class CommentForm(forms.Form):
@@ -47,18 +47,38 @@ class ReviewRequestForm(forms.Form):
     )
 
 
-class NotificationSettingsForm(forms.ModelForm):
-    class Meta:
-        model = NotificationSettings
-        fields = [
-            "email_enabled",
-            "email_review_requested",
-            "email_comment",
-            "email_issue_changed",
-            "email_verdict",
-            "email_mention",
-            "email_approval_stale",
-        ]
+class NotificationSettingsForm(forms.Form):
+    """The master switch and, per kind of event, how it is emailed: at once, in an hourly or
+    a daily digest, or not at all."""
+
+    email_enabled = forms.BooleanField(required=False, label="Email me at all")
+
+    def __init__(self, *args, settings_row: NotificationSettings | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if settings_row is not None:
+            self.fields["email_enabled"].initial = settings_row.email_enabled
+        else:
+            self.fields["email_enabled"].initial = True
+        for kind, label in Notification.Kind.choices:
+            self.fields[f"delivery_{kind}"] = forms.ChoiceField(
+                choices=EmailDelivery.choices,
+                label=label,
+                initial=(
+                    settings_row.delivery_for(kind) if settings_row else EmailDelivery.IMMEDIATE
+                ),
+                # A form that leaves a kind out keeps it as it was (or at once).
+                required=False,
+            )
+
+    def delivery_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("delivery_")]
+
+    def delivery(self) -> dict[str, str]:
+        return {
+            name.removeprefix("delivery_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("delivery_") and value
+        }
 
 
 class SignoffForm(forms.Form):

@@ -32,6 +32,32 @@ class ReviewRequest(models.Model):
         return f"{self.reviewer} reviews {self.design}"
 
 
+class ReviewRound(models.Model):
+    """One round of review of a design. Round 1 starts with the first review request; the
+    authors start the next one by asking for a re-review. ``revision`` is every section's
+    version when the round started: {section key: version}."""
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="review_rounds")
+    number = models.PositiveIntegerField()
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField()
+    revision = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["design", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["design", "number"], name="review_round_unique"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="review_round_from_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Round {self.number} of {self.design_id}"
+
+
 class Comment(models.Model):
     """A comment on a section. Top-level comments start threads; replies are one level deep.
 
@@ -57,6 +83,10 @@ class Comment(models.Model):
     # Rendered, sanitised HTML with mentions linked: page views never render Markdown.
     body_html = models.TextField(blank=True)
     section_version = models.PositiveIntegerField()
+    # The review round it was written in (none before the first review request).
+    round = models.ForeignKey(
+        ReviewRound, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
     issue_status = models.CharField(
         max_length=10, choices=IssueStatus.choices, default=IssueStatus.NONE, blank=True
     )
@@ -148,6 +178,9 @@ class Verdict(models.Model):
     revision = models.JSONField(default=dict)
     # An approval goes stale when a section changes after it.
     stale_at = models.DateTimeField(null=True, blank=True)
+    round = models.ForeignKey(
+        ReviewRound, null=True, blank=True, on_delete=models.SET_NULL, related_name="verdicts"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -183,12 +216,13 @@ class Notification(models.Model):
         MENTION = "mention", "Mention"
         APPROVAL_STALE = "approval_stale", "Approval went stale"
         SIGNOFF_RESET = "signoff_reset", "Sign-off reset by an edit"
+        REREVIEW_REQUESTED = "rereview_requested", "Re-review requested"
 
     class EmailStatus(models.TextChoices):
         NONE = "", "Not emailed"
         SENT = "sent", "Sent"
         SKIPPED = "skipped", "Skipped (settings, or no longer a reader)"
-        HELD = "held", "Held for the digest (hourly email cap)"
+        HELD = "held", "Held for a digest (your choice, or the hourly email cap)"
         FAILED = "failed", "Failed"
 
     recipient = models.ForeignKey(
@@ -214,6 +248,12 @@ class Notification(models.Model):
         max_length=10, choices=EmailStatus.choices, default=EmailStatus.NONE, blank=True
     )
     email_error = models.CharField(max_length=500, blank=True)
+    # A held email waits for the digest of this period ("hourly" or "daily").
+    digest_period = models.CharField(max_length=10, blank=True)
+    # The digest that listed it: claimed with the digest row, in one transaction.
+    digest = models.ForeignKey(
+        "Digest", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -249,19 +289,25 @@ class Notification(models.Model):
         return self.read_at is not None
 
 
+class EmailDelivery(models.TextChoices):
+    """How a person hears of one kind of event by email."""
+
+    IMMEDIATE = "immediate", "Email at once"
+    HOURLY = "hourly", "Hourly digest"
+    DAILY = "daily", "Daily digest"
+    NONE = "none", "No email"
+
+
 class NotificationSettings(models.Model):
-    """Which events a user is emailed about. No row means every event is emailed."""
+    """Which events a user is emailed about, and how. No row, or no choice for a kind, means
+    it is emailed at once."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
     )
     email_enabled = models.BooleanField("email me at all", default=True)
-    email_review_requested = models.BooleanField("a review is requested from me", default=True)
-    email_comment = models.BooleanField("new comments and replies", default=True)
-    email_issue_changed = models.BooleanField("issue status changes", default=True)
-    email_verdict = models.BooleanField("verdicts on my designs", default=True)
-    email_mention = models.BooleanField("someone mentions me", default=True)
-    email_approval_stale = models.BooleanField("my approval went stale", default=True)
+    # {Notification.Kind: EmailDelivery}; a kind missing is EmailDelivery.IMMEDIATE.
+    email_delivery = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -270,6 +316,63 @@ class NotificationSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Notification settings of {self.user_id}"
+
+    def delivery_for(self, kind: str) -> str:
+        value = (self.email_delivery or {}).get(kind, EmailDelivery.IMMEDIATE)
+        return value if value in EmailDelivery.values else EmailDelivery.IMMEDIATE
+
+
+class Digest(models.Model):
+    """One digest email to one person for one period. The row is claimed (created, with its
+    notifications attached) in one transaction and sent after the commit; its status
+    makes a retry send it again after a failure and never after a send went through."""
+
+    class Period(models.TextChoices):
+        HOURLY = "hourly", "Hourly"
+        DAILY = "daily", "Daily"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (retried)"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests"
+    )
+    period = models.CharField(max_length=10, choices=Period.choices)
+    period_start = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-period_start", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "period", "period_start"], name="digest_once_per_period"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period__in=["hourly", "daily"]), name="digest_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "sending", "sent", "failed"]),
+                name="digest_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status"],
+                name="digest_unsent",
+                condition=~models.Q(status="sent"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} digest of {self.user_id} from {self.period_start:%Y-%m-%d %H:%M}"
 
 
 class SectionOwner(models.Model):

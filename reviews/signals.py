@@ -27,3 +27,7 @@ signoff_given = Signal()
 # ``edited_by``) or their giver withdrew one (``reason`` "withdrawn"). Arguments: signoffs
 # (list of SectionSignoff), design_id (int), section_key (str), reason (str), by (User).
 signoff_reset = Signal()
+# A new review round started: the authors asked for a re-review. Arguments: design_id (int),
+# round_id (int), number (int), started_by_id (int). Not sent for round 1, which starts with
+# the first review request (review_changed says so).
+round_started = Signal()

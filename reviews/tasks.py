@@ -1,5 +1,5 @@
-"""Background jobs for reviews: emailing notifications, and the digests of emails held by
-the hourly cap."""
+"""Background jobs for reviews: emailing notifications, and the hourly and daily digests of
+the emails held for them."""
 
 import logging
 from smtplib import SMTPException
@@ -47,17 +47,24 @@ def notification_email(self, notification_id: int) -> str:
         return "failed"
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
-def notification_digest(self, recipient_id: int) -> int:
-    """Email one person the digest of their held notifications. Idempotent (held rows
-    leave "held" when listed); mail server errors retry with backoff, the rows stay held
-    for the next sweep if every retry fails."""
+@shared_task(
+    bind=True,
+    max_retries=MAX_RETRIES,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=50,
+    time_limit=60,
+)
+def digest_send(self, digest_id: int) -> str:
+    """Send one claimed digest. Its row's status guards it (never sent twice); mail server
+    errors are recorded on the row and retried with backoff; the sweep tries a digest whose
+    every retry failed again later."""
     try:
-        return services.notification_digest_send(recipient_id=recipient_id)
+        return services.digest_send(digest_id=digest_id)
     except (SMTPException, OSError) as exc:
         if self.request.retries >= MAX_RETRIES:
-            logger.warning("Giving up the email digest for user %s: %s", recipient_id, exc)
-            return 0
+            logger.warning("Giving up digest %s for now: %s", digest_id, exc)
+            return "failed"
         raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
 
 
@@ -69,8 +76,5 @@ def notification_digest(self, recipient_id: int) -> int:
     time_limit=60,
 )
 def notification_digests_sweep() -> int:
-    """Queue a digest for everyone whose held emails' hour is over (Celery beat)."""
-    due = services.notification_digests_due()
-    for recipient_id in due:
-        notification_digest.delay(recipient_id)
-    return len(due)
+    """Claim the digests of the hour or day that ended, and send them (Celery beat)."""
+    return len(services.digests_claim())

@@ -15,6 +15,8 @@ urlpatterns = [
         name="withdraw",
     ),
     path("designs/<id:design_id>/verdict/", views.verdict_submit, name="verdict"),
+    path("designs/<id:design_id>/rounds/", views.review_round_start, name="round_start"),
+    path("designs/<id:design_id>/changes/", views.review_changes, name="changes"),
     path(
         "designs/<id:design_id>/sections/<slug:key>/comments/",
         views.comment_add,

@@ -24,7 +24,7 @@ from reviews.forms import (
     ReviewRequestForm,
     VerdictForm,
 )
-from reviews.models import Comment, NotificationSettings
+from reviews.models import Comment
 
 PANELS = "reviews/design_panels.html"
 
@@ -384,12 +384,57 @@ def notifications_read_all(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def notification_settings(request: HtmxHttpRequest) -> HttpResponse:
     instance = selectors.notification_settings_for(user=request.user)
-    form = NotificationSettingsForm(
-        request.POST or None, instance=instance or NotificationSettings(user=request.user)
-    )
+    form = NotificationSettingsForm(request.POST or None, settings_row=instance)
     if request.method == "POST" and form.is_valid():
-        services.notification_settings_update(user=request.user, **form.cleaned_data)
+        services.notification_settings_update(
+            user=request.user,
+            email_enabled=form.cleaned_data["email_enabled"],
+            delivery=form.delivery(),
+        )
         messages.success(request, "Email settings saved.")
         return redirect("reviews:settings")
     status = 400 if form.errors else 200
     return render(request, "reviews/notification_settings.html", {"form": form}, status=status)
+
+
+# Review rounds -----------------------------------------------------------------------------
+
+ROUNDS = "reviews/rounds.html"
+
+
+@login_required
+@require_POST
+def review_round_start(request: HtmxHttpRequest, design_id: int) -> HttpResponse:
+    """The authors ask every reviewer for another round. htmx gets the rounds panel."""
+    try:
+        access = design_selectors.design_get_for(request.user, design_id, for_edit=True)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    back = access.design.get_absolute_url() + "#review-rounds"
+    try:
+        round_ = services.review_round_start(design=access.design, started_by=request.user)
+    except (PermissionError, ValidationError) as exc:
+        return _refuse_error(request, exc, back=back)
+    if request.htmx:
+        context = {
+            "design": access.design,
+            "access": access,
+            "review": {"rounds": selectors.review_rounds(design=access.design)},
+            "started": round_,
+        }
+        return render(request, f"{ROUNDS}#rounds-panel", context)
+    messages.success(request, f"Round {round_.number} started: the reviewers were asked again.")
+    return redirect(back)
+
+
+@login_required
+@require_GET
+def review_changes(request: HtmxHttpRequest, design_id: int) -> HttpResponse:
+    """What changed since the viewer's last review, a diff per changed section."""
+    access = design_selectors.design_get_for(request.user, design_id)
+    sections = list(design_selectors.design_sections(design=access.design))
+    changes = selectors.changes_since_last_review(
+        design=access.design, sections=sections, viewer=request.user
+    )
+    context = {"design": access.design, "access": access, "changes": changes}
+    return render(request, "reviews/changes.html", context)

@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from api.v1 import designs, errors, exports, links, reviews, signoffs, teams, templates
+from api.v1 import designs, errors, exports, links, reviews, rounds, signoffs, teams, templates
 from api.v1.auth import SessionAuth, TokenAuth
 
 api = NinjaAPI(
@@ -27,4 +27,5 @@ api.add_router("/", designs.router)
 api.add_router("/", links.router)
 api.add_router("/", reviews.router)
 api.add_router("/", signoffs.router)
+api.add_router("/", rounds.router)
 api.add_router("/", exports.router)

@@ -325,6 +325,7 @@ class CommentOut(Schema):
     deleted: bool
     created_at: datetime
     edited_at: datetime | None
+    round: int | None = Field(None, description="The review round it was written in.")
 
 
 class ThreadOut(CommentOut):
@@ -349,6 +350,7 @@ class VerdictOut(Schema):
     reviewer: str
     created_at: datetime
     design_status: StatusName
+    round: int | None = Field(None, description="The review round it was given in.")
 
 
 # Exports ---------------------------------------------------------------------------------

@@ -114,6 +114,7 @@ def comment_data(comment: Comment, *, section_version: int) -> dict[str, Any]:
         "deleted": comment.is_deleted,
         "created_at": comment.created_at,
         "edited_at": comment.edited_at,
+        "round": comment.round.number if comment.round_id and comment.round else None,
     }
 
 
@@ -135,6 +136,7 @@ def verdict_data(verdict: Verdict, *, design: Design) -> dict[str, Any]:
         "reviewer": verdict.reviewer.username,
         "created_at": verdict.created_at,
         "design_status": design.status,
+        "round": verdict.round.number if verdict.round else None,
     }
 
 

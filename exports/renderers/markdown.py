@@ -135,6 +135,22 @@ def _signoffs(record: ReviewRecord) -> list[str]:
     return out
 
 
+def _rounds(record: ReviewRecord) -> str:
+    """Each review round, newest first, with its reviewers' verdicts in it."""
+    if not record.rounds:
+        return ""
+    out = ["### Review rounds\n"]
+    for round_ in record.rounds:
+        people = [f"{v.reviewer}: {v.kind_label}" for v in round_.verdicts]
+        people += [f"{name}: waiting" for name in round_.waiting]
+        out.append(
+            f"- **Round {round_.number}**, {round_.started_at:%Y-%m-%d}, started by "
+            f"{round_.started_by}: {'; '.join(people) or 'no verdict'}"
+        )
+    out.append("")
+    return "\n".join(out) + "\n"
+
+
 def _review(record: ReviewRecord) -> str:
     out = ["## Appendix: review record\n", "### Reviewers\n"]
     if record.reviewers:
@@ -147,6 +163,7 @@ def _review(record: ReviewRecord) -> str:
         out.append("")
     else:
         out.append("No reviews were requested.\n")
+    out.append(_rounds(record))
     out.append("### Verdicts\n")
     if record.verdicts:
         for verdict in record.verdicts:

@@ -26,9 +26,17 @@ from reviews.selectors.record import (
     IssueRecord,
     ReviewerRecord,
     ReviewRecord,
+    RoundRecord,
     SectionReviewRecord,
     VerdictRecord,
     review_record,
+)
+from reviews.selectors.rounds import (
+    ChangesSinceReview,
+    RoundRow,
+    SectionChange,
+    changes_since_last_review,
+    review_rounds,
 )
 from reviews.selectors.threads import (
     OpenIssue,
@@ -41,6 +49,7 @@ from reviews.selectors.threads import (
 
 __all__ = [
     "ChangedSection",
+    "ChangesSinceReview",
     "CommentRecord",
     "DesignReview",
     "IssueChangeRecord",
@@ -49,10 +58,14 @@ __all__ = [
     "ReviewRecord",
     "ReviewerRecord",
     "ReviewerRow",
+    "RoundRecord",
+    "RoundRow",
+    "SectionChange",
     "SectionReviewRecord",
     "ThreadsState",
     "VerdictRecord",
     "changed_since",
+    "changes_since_last_review",
     "comment_get_for",
     "design_review",
     "designs_waiting_for_review",
@@ -64,6 +77,7 @@ __all__ = [
     "notification_settings_for",
     "notification_unread_count",
     "review_record",
+    "review_rounds",
     "threads_attach",
     "threads_decorate",
     "threads_state_attach",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from accounts.models import Membership, User
 from designs.models import Design, Section
 from reviews.models import ReviewRequest, Verdict
+from reviews.selectors.rounds import RoundRow, review_rounds
 from reviews.selectors.threads import OpenIssue, diff_url, threads_state_attach
 
 
@@ -33,6 +34,7 @@ class DesignReview:
     my_request: ReviewRequest | None
     my_verdict: Verdict | None
     changed_since_my_verdict: list[ChangedSection] = field(default_factory=list)
+    rounds: list[RoundRow] = field(default_factory=list)
 
     @property
     def open_issue_count(self) -> int:
@@ -80,7 +82,8 @@ def design_review(*, design: Design, sections: list[Section], viewer: User) -> D
     """Everything reviews shows on the design page but the threads themselves: reviewers,
     verdicts, team, open issues, and each section's ``threads_state`` and counts.
 
-    Four queries whatever the number of sections, comments and verdicts.
+    Five queries (one for the review rounds) whatever the number of sections, comments,
+    verdicts and rounds.
     """
     threads_state_attach(design=design, sections=sections)
     requests = list(
@@ -88,7 +91,8 @@ def design_review(*, design: Design, sections: list[Section], viewer: User) -> D
         .select_related("reviewer", "requested_by")
         .order_by("created_at", "pk")
     )
-    latest = latest_verdicts(Verdict.objects.filter(design=design).select_related("reviewer"))
+    verdicts = list(Verdict.objects.filter(design=design).select_related("reviewer"))
+    latest = latest_verdicts(verdicts)
     members = [
         m.user
         for m in Membership.objects.filter(team_id=design.team_id)
@@ -120,4 +124,5 @@ def design_review(*, design: Design, sections: list[Section], viewer: User) -> D
         changed_since_my_verdict=(
             changed_since(verdict=my_verdict, sections=sections) if my_verdict else []
         ),
+        rounds=review_rounds(design=design, verdicts=verdicts, requests=requests),
     )

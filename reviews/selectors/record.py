@@ -13,6 +13,7 @@ from reviews.models import (
     Verdict,
 )
 from reviews.selectors.page import latest_verdicts
+from reviews.selectors.rounds import review_rounds
 from reviews.selectors.signoffs import design_signoffs
 from reviews.selectors.threads import load_threads
 
@@ -63,6 +64,16 @@ class VerdictRecord:
     given_at: datetime
     stale: bool
     revision: dict[str, int]
+    round: int | None = None  # the review round it was given in
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    number: int
+    started_by: str
+    started_at: datetime
+    verdicts: list[VerdictRecord]  # each reviewer's latest verdict in the round
+    waiting: list[str] = field(default_factory=list)  # the current round: yet to answer
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,7 @@ class ReviewRecord:
     reviewers: list[ReviewerRecord]
     verdicts: list[VerdictRecord]  # every verdict, oldest first
     sections: list[SectionReviewRecord]  # every section in order
+    rounds: list[RoundRecord] = field(default_factory=list)  # newest first
 
     @property
     def issues(self) -> list[IssueRecord]:
@@ -154,7 +166,7 @@ def _comment_record(comment: Comment, section: Section) -> CommentRecord:
     )
 
 
-def _verdict_record(verdict: Verdict) -> VerdictRecord:
+def _verdict_record(verdict: Verdict, rounds: dict[int, int] | None = None) -> VerdictRecord:
     return VerdictRecord(
         reviewer=verdict.reviewer.username,
         kind=verdict.kind,
@@ -163,6 +175,7 @@ def _verdict_record(verdict: Verdict) -> VerdictRecord:
         given_at=verdict.created_at,
         stale=verdict.is_stale,
         revision={str(k): int(v) for k, v in verdict.revision.items()},
+        round=rounds.get(verdict.round_id) if rounds and verdict.round_id else None,
     )
 
 
@@ -170,15 +183,18 @@ def review_record(*, design: Design) -> ReviewRecord:
     """The whole review of ``design`` as plain data: reviewers with their latest verdicts,
     every verdict, and per section its threads, its issue ledger (who raised each issue,
     its status and every status change), its owner, required sign-offs and every sign-off
-    given. The caller checks access. Eleven queries."""
+    given, and the review rounds with each reviewer's verdict in them. The caller checks
+    access. Nine queries."""
     sections = list(design.sections.order_by("position"))
     threads = load_threads(design=design, sections=sections)
     verdicts = list(
         Verdict.objects.filter(design=design).select_related("reviewer").order_by("created_at")
     )
     latest = latest_verdicts(verdicts)
-    requests = ReviewRequest.objects.filter(design=design).select_related(
-        "reviewer", "requested_by"
+    requests = list(
+        ReviewRequest.objects.filter(design=design)
+        .select_related("reviewer", "requested_by")
+        .order_by("created_at", "pk")
     )
     signoff_states = {
         state.section.pk: state
@@ -200,6 +216,8 @@ def review_record(*, design: Design) -> ReviewRecord:
                 status=status,
             )
         )
+    round_rows = review_rounds(design=design, verdicts=verdicts, requests=requests)
+    numbers = {row.round.pk: row.round.number for row in round_rows}
     section_records = []
     for section in sections:
         section_threads = threads.get(section.pk, [])
@@ -245,8 +263,18 @@ def review_record(*, design: Design) -> ReviewRecord:
                     _verdict_record(latest[r.reviewer_id]) if r.reviewer_id in latest else None
                 ),
             )
-            for r in requests.order_by("created_at", "pk")
+            for r in requests
         ],
-        verdicts=[_verdict_record(v) for v in verdicts],
+        verdicts=[_verdict_record(v, numbers) for v in verdicts],
         sections=section_records,
+        rounds=[
+            RoundRecord(
+                number=row.round.number,
+                started_by=row.round.started_by.username,
+                started_at=row.round.started_at,
+                verdicts=[_verdict_record(v, numbers) for v in row.verdicts],
+                waiting=[u.username for u in row.waiting],
+            )
+            for row in round_rows
+        ],
     )

@@ -25,7 +25,7 @@ def load_threads(*, design: Design, sections: list[Section]) -> dict[int, list[C
     section_ids = [s.pk for s in sections]
     comments = list(
         Comment.objects.filter(design=design, section_id__in=section_ids)
-        .select_related("author", "resolved_by")
+        .select_related("author", "resolved_by", "round")
         .order_by("created_at", "pk")
     )
     changes_by_comment: dict[int, list[IssueChange]] = defaultdict(list)

@@ -13,10 +13,9 @@ from reviews.services.comments import (
     issue_status_change,
     thread_resolve,
 )
+from reviews.services.digests import digest_send, digests_claim
 from reviews.services.notifications import (
-    EMAIL_SETTING_FIELDS,
-    notification_digest_send,
-    notification_digests_due,
+    delivery_for,
     notification_email_failed,
     notification_email_send,
     notification_mark_read,
@@ -25,6 +24,7 @@ from reviews.services.notifications import (
     wants_email,
 )
 from reviews.services.requests import review_request, review_request_withdraw
+from reviews.services.rounds import current_round, review_round_start
 from reviews.services.signoffs import (
     section_signoff_settings_set,
     signoff_give,
@@ -35,7 +35,6 @@ from reviews.services.status import design_review_status_refresh, review_status_
 from reviews.services.verdicts import approvals_mark_stale, verdict_submit
 
 __all__ = [
-    "EMAIL_SETTING_FIELDS",
     "CommentRateLimited",
     "ReviewRequestRateLimited",
     "approvals_mark_stale",
@@ -43,10 +42,12 @@ __all__ = [
     "comment_delete",
     "comment_edit",
     "comment_reply",
+    "current_round",
+    "delivery_for",
     "design_review_status_refresh",
+    "digest_send",
+    "digests_claim",
     "issue_status_change",
-    "notification_digest_send",
-    "notification_digests_due",
     "notification_email_failed",
     "notification_email_send",
     "notification_mark_read",
@@ -54,6 +55,7 @@ __all__ = [
     "notifications_mark_all_read",
     "review_request",
     "review_request_withdraw",
+    "review_round_start",
     "review_status_for",
     "section_signoff_settings_set",
     "signoff_give",

@@ -161,6 +161,7 @@ def notify(
     section: Section | None = None,
     comment: Comment | None = None,
     excerpt: str = "",
+    url: str | None = None,
 ) -> list[Notification]:
     """Create in-app notifications and email them after commit: never for the actor, and
     only for people who may read ``design`` now (on its team or with a live review
@@ -170,7 +171,8 @@ def notify(
     ids = sorted(design_reader_ids(design=design, user_ids=set(recipient_ids) - {actor_id}))
     if not ids:
         return []
-    url = section_url(section) if section is not None else design.get_absolute_url()
+    if url is None:
+        url = section_url(section) if section is not None else design.get_absolute_url()
     rows = Notification.objects.bulk_create(
         Notification(
             recipient_id=recipient_id,

@@ -23,6 +23,7 @@ from reviews.services._common import (
     team_member_ids,
     thread_participant_ids,
 )
+from reviews.services.rounds import current_round
 from reviews.services.status import design_review_status_refresh
 from reviews.signals import threads_changed
 
@@ -109,6 +110,7 @@ def comment_add(*, section: Section, author: User, body: str, raise_issue: bool 
         body=body,
         body_html=body_html,
         section_version=current_version,
+        round=current_round(design=design),
         issue_status=Comment.IssueStatus.OPEN if raise_issue else Comment.IssueStatus.NONE,
     )
     if raise_issue:
@@ -143,6 +145,7 @@ def comment_reply(*, parent: Comment, author: User, body: str) -> Comment:
         body=body,
         body_html=body_html,
         section_version=current_version,
+        round=current_round(design=design),
     )
     _comment_notifications(comment=reply, mentioned=mentioned)
     _threads_changed(section)

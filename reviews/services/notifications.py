@@ -8,14 +8,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.mail import header_text
-from config.ratelimit import window_hit, window_peek
-from designs.selectors import design_reader_ids, readable_design_ids
+from config.ratelimit import window_hit
+from designs.selectors import design_reader_ids
 from reviews.models import (
+    EmailDelivery,
     Notification,
     NotificationSettings,
-)
-from reviews.services._common import (
-    Kind,
 )
 from reviews.signals import notifications_changed
 
@@ -44,37 +42,39 @@ def notifications_mark_all_read(*, user: User) -> int:
     return count
 
 
-EMAIL_SETTING_FIELDS = (
-    "email_enabled",
-    "email_review_requested",
-    "email_comment",
-    "email_issue_changed",
-    "email_verdict",
-    "email_mention",
-    "email_approval_stale",
-)
-
-
 @transaction.atomic
-def notification_settings_update(*, user: User, **flags: bool) -> NotificationSettings:
-    """Store which events ``user`` is emailed about. Unknown names raise ValidationError."""
-    unknown = set(flags) - set(EMAIL_SETTING_FIELDS)
-    if unknown:
-        raise ValidationError(f"Unknown setting {sorted(unknown)[0]}.")
-    row, _ = NotificationSettings.objects.get_or_create(user=user)
-    for name, value in flags.items():
-        setattr(row, name, bool(value))
+def notification_settings_update(
+    *, user: User, email_enabled: bool | None = None, delivery: dict[str, str] | None = None
+) -> NotificationSettings:
+    """Store whether ``user`` gets email at all and, per kind of notification, how: at once,
+    in the hourly or daily digest, or not at all. Kinds left out keep their choice. Unknown
+    kinds or choices raise ValidationError and nothing is saved. Atomic."""
+    delivery = delivery or {}
+    for kind, choice in delivery.items():
+        if kind not in Notification.Kind.values:
+            raise ValidationError({"delivery": f"Unknown kind of notification “{kind}”."})
+        if choice not in EmailDelivery.values:
+            raise ValidationError({"delivery": f"Unknown email choice “{choice}”."})
+    row, _ = NotificationSettings.objects.select_for_update().get_or_create(user=user)
+    if email_enabled is not None:
+        row.email_enabled = bool(email_enabled)
+    row.email_delivery = {**(row.email_delivery or {}), **delivery}
     row.save()
     return row
 
 
-def wants_email(settings_row: NotificationSettings | None, kind: str) -> bool:
+def delivery_for(settings_row: NotificationSettings | None, kind: str) -> str:
+    """How ``kind`` is emailed: an EmailDelivery value (no row: at once; master switch
+    off: none)."""
     if settings_row is None:
-        return True
+        return EmailDelivery.IMMEDIATE
     if not settings_row.email_enabled:
-        return False
-    name = "email_comment" if kind == Kind.REPLY else f"email_{kind}"
-    return bool(getattr(settings_row, name, True))
+        return EmailDelivery.NONE
+    return settings_row.delivery_for(kind)
+
+
+def wants_email(settings_row: NotificationSettings | None, kind: str) -> bool:
+    return delivery_for(settings_row, kind) != EmailDelivery.NONE
 
 
 def _email_key(recipient_id: int) -> str:
@@ -96,13 +96,13 @@ def _still_reads(notification: Notification) -> bool:
 @transaction.atomic
 def notification_email_send(*, notification_id: int) -> str:
     """Email one notification to its recipient unless their settings say no, or they can
-    no longer read the design (access lost between the notification and now).
+    no longer read the design (access lost between the notification and now). A kind they
+    chose to hear of hourly or daily is held for that digest (``reviews.services.digests``).
 
     Past CRIT_EMAILS_PER_HOUR emails to one person in the hour the notification stays in
-    the inbox and its email is held for one digest when the hour is over
-    (``notification_digest_send``). Idempotent: the row is locked and its email status
-    checked, so a notification is emailed at most once. Returns the email status. Mail
-    server errors propagate so the task can retry.
+    the inbox and its email is held for the hourly digest. Idempotent: the row is locked
+    and its email status checked, so a notification is emailed at most once. Returns the
+    email status. Mail server errors propagate so the task can retry.
     """
     notification = (
         Notification.objects.select_for_update(of=("self",))
@@ -120,16 +120,21 @@ def notification_email_send(*, notification_id: int) -> str:
         return notification.email_status
     recipient = notification.recipient
     settings_row = NotificationSettings.objects.filter(user=recipient).first()
+    delivery = delivery_for(settings_row, notification.kind)
     if (
         not recipient.email
         or not recipient.email_verified
         or not recipient.is_active
-        or not wants_email(settings_row, notification.kind)
+        or delivery == EmailDelivery.NONE
         or not _still_reads(notification)
     ):
         status = Notification.EmailStatus.SKIPPED
+    elif delivery in (EmailDelivery.HOURLY, EmailDelivery.DAILY):
+        status = Notification.EmailStatus.HELD
+        notification.digest_period = delivery
     elif not _email_allowance_take(recipient=recipient):
         status = Notification.EmailStatus.HELD
+        notification.digest_period = EmailDelivery.HOURLY
     else:
         link = settings.SITE_URL.rstrip("/") + notification.url
         lines = [notification.text + ".", ""]
@@ -151,7 +156,7 @@ def notification_email_send(*, notification_id: int) -> str:
         status = Notification.EmailStatus.SENT
     notification.email_status = status
     notification.email_error = ""
-    notification.save(update_fields=["email_status", "email_error", "updated_at"])
+    notification.save(update_fields=["email_status", "email_error", "digest_period", "updated_at"])
     return status
 
 
@@ -172,82 +177,3 @@ def notification_email_failed(
         email_error=message[:500],
         updated_at=timezone.now(),
     )
-
-
-DIGEST_LINES = 20
-
-
-def notification_digests_due() -> list[int]:
-    """Ids of people with emails held by the hourly cap whose hour is over."""
-    held = (
-        Notification.objects.filter(email_status=Notification.EmailStatus.HELD)
-        .order_by()
-        .values_list("recipient_id", flat=True)
-        .distinct()
-    )
-    return sorted(i for i in held if not window_peek(_email_key(i)).count)
-
-
-@transaction.atomic
-def notification_digest_send(*, recipient_id: int) -> int:
-    """Send ``recipient_id`` one email listing the notifications whose emails the hourly
-    cap held back, and mark them sent; held ones they no longer want emailed, or whose
-    design they can no longer read, are marked skipped. The digest counts as one email of
-    the new hour. Returns how many it listed (0: no email).
-
-    Idempotent: the held rows are locked and leave "held" in the same transaction, so each
-    is in one digest at most. Mail server errors propagate (nothing is marked) so the task
-    can retry.
-    """
-    held = list(
-        Notification.objects.select_for_update(of=("self",), skip_locked=True)
-        .select_related("recipient")
-        .filter(recipient_id=recipient_id, email_status=Notification.EmailStatus.HELD)
-        .order_by("created_at", "pk")
-    )
-    if not held:
-        return 0
-    recipient = held[0].recipient
-    settings_row = NotificationSettings.objects.filter(user=recipient).first()
-    readable = readable_design_ids(user=recipient, design_ids={n.design_id for n in held})
-    listed = [
-        n
-        for n in held
-        if n.design_id in readable
-        and wants_email(settings_row, n.kind)
-        and recipient.email
-        and recipient.email_verified
-        and recipient.is_active
-    ]
-    if listed:
-        site = settings.SITE_URL.rstrip("/")
-        lines = [
-            f"You had {len(listed)} more notification{'s' if len(listed) != 1 else ''} in "
-            "the last hour than Crit emails one by one. They are all in your inbox:",
-            "",
-        ]
-        lines += [f"- {n.text}: {site}{n.url}" for n in listed[:DIGEST_LINES]]
-        if len(listed) > DIGEST_LINES:
-            lines.append(f"- and {len(listed) - DIGEST_LINES} more")
-        lines += [
-            "",
-            f"Your inbox: {site}/reviews/notifications/",
-            f"Choose which emails you get: {site}/reviews/notifications/settings/",
-        ]
-        send_mail(
-            subject=f"[Crit] {len(listed)} notification{'s' if len(listed) != 1 else ''} "
-            "you were not emailed about",
-            message="\n".join(lines),
-            from_email=None,
-            recipient_list=[recipient.email],
-        )
-        window_hit(_email_key(recipient.pk), window=60 * 60)
-    now = timezone.now()
-    listed_ids = {n.pk for n in listed}
-    Notification.objects.filter(pk__in=listed_ids).update(
-        email_status=Notification.EmailStatus.SENT, email_error="", updated_at=now
-    )
-    Notification.objects.filter(pk__in=[n.pk for n in held if n.pk not in listed_ids]).update(
-        email_status=Notification.EmailStatus.SKIPPED, updated_at=now
-    )
-    return len(listed)

@@ -19,6 +19,7 @@ from reviews.services._common import (
     quote,
     review_request_allowance_take,
 )
+from reviews.services.rounds import review_round_first
 from reviews.services.status import design_review_status_refresh
 from reviews.signals import review_changed
 
@@ -37,7 +38,8 @@ def review_request(
 ) -> ReviewRequest:
     """Ask ``reviewer`` to review ``design``: they get read access for as long as the
     request is live (on the team or not; withdrawing it is the one way it ends), a
-    notification, and the design leaves "draft" for "in review". Asking again updates the
+    notification, and the design leaves "draft" for "in review"; the first request starts
+    review round 1. Asking again updates the
     message and puts the design back on their waiting list, but sends no second
     notification (nor does asking again after a withdrawal while the first is unread).
     Atomic.
@@ -68,6 +70,7 @@ def review_request(
         request.requested_at = now
         request.save(update_fields=["requested_by", "message", "requested_at", "updated_at"])
     design_services.design_reader_grant(design=design, user=reviewer)
+    review_round_first(design=design, started_by=requested_by)
     design_review_status_refresh(design=design)
     review_changed.send(sender=ReviewRequest, design_id=design.pk)
     if not created or _unread_request_notice(design=design, reviewer=reviewer):

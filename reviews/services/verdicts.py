@@ -21,6 +21,7 @@ from reviews.services._common import (
     require_reader,
     team_member_ids,
 )
+from reviews.services.rounds import current_round
 from reviews.services.status import design_review_status_refresh
 from reviews.signals import review_changed
 
@@ -51,6 +52,7 @@ def verdict_submit(*, design: Design, reviewer: User, kind: str, summary: str = 
         summary=summary,
         summary_html=summary_html,
         revision=revision,
+        round=current_round(design=design),
     )
     design_review_status_refresh(design=design)
     label = {

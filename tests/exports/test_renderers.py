@@ -206,3 +206,46 @@ def test_pdf_review_appendix_lists_the_review(
     assert "Appendix: review record" in text
     assert "Who pays?" in text
     assert "No verdicts yet." in text
+
+
+def _two_rounds(design, alice):
+    from reviews import services as review_services
+
+    User = design.team.created_by.__class__
+    carol = User.objects.create_user("carol", "c@example.com")
+    dave = User.objects.create_user("dave", "d@example.com")
+    request_review(design=design, reviewer=carol, requested_by=alice)
+    request_review(design=design, reviewer=dave, requested_by=alice)
+    review_services.verdict_submit(design=design, reviewer=carol, kind="request_changes")
+    review_services.review_round_start(design=design, started_by=alice)
+    review_services.verdict_submit(design=design, reviewer=carol, kind="approve")
+    design.refresh_from_db()
+
+
+def test_markdown_review_appendix_lists_each_round_with_its_verdicts(
+    seeded_design, alice, django_capture_on_commit_callbacks
+):
+    _two_rounds(seeded_design, alice)
+    job = export_file(
+        seeded_design, alice, django_capture_on_commit_callbacks, "markdown", include_review=True
+    )
+    appendix = job.file.read().decode("utf-8").split("## Appendix: review record\n", 1)[1]
+    rounds = appendix.split("### Review rounds\n", 1)[1].split("###", 1)[0]
+    lines = [line for line in rounds.splitlines() if line.startswith("- ")]
+    assert len(lines) == 2
+    assert lines[0].startswith("- **Round 2**") and "started by alice" in lines[0]
+    assert "carol: Approved; dave: waiting" in lines[0]
+    assert lines[1].startswith("- **Round 1**") and "carol: Changes requested" in lines[1]
+
+
+def test_pdf_review_appendix_lists_each_round_with_its_verdicts(
+    seeded_design, alice, django_capture_on_commit_callbacks
+):
+    _two_rounds(seeded_design, alice)
+    job = export_file(
+        seeded_design, alice, django_capture_on_commit_callbacks, "pdf", include_review=True
+    )
+    text = " ".join(pdf_text(job.file.path).split())
+    assert "Review rounds" in text
+    assert "Round 2" in text and "carol: Approved" in text and "dave: waiting" in text
+    assert "Round 1" in text and "carol: Changes requested" in text

@@ -3,10 +3,13 @@ second notification, a mention in a comment is notified once however often it is
 in and out, and past the hourly email cap notifications still reach the inbox while their
 emails wait for one digest."""
 
+import datetime
+
 import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from config.ratelimit import window_clear
 from reviews import services, tasks
@@ -168,7 +171,8 @@ def test_past_the_hourly_cap_notifications_land_in_the_inbox_but_emails_are_held
     notes = Notification.objects.filter(recipient=carol).order_by("pk")
     assert _mailed(carol) == 2
     assert [n.email_status for n in notes] == ["sent", "sent", "held", "held", "held"]
-    assert services.notification_digests_due() == []  # the hour is not over
+    assert {n.digest_period for n in notes if n.email_status == "held"} == {"hourly"}
+    assert services.digests_claim() == []  # the hour is not over
 
 
 def test_held_emails_go_out_as_one_digest_once_the_hour_is_over(
@@ -178,17 +182,21 @@ def test_held_emails_go_out_as_one_digest_once_the_hour_is_over(
     with django_capture_on_commit_callbacks(execute=True):
         _five_requests_to(carol, alice, team)
     mail.outbox.clear()
-    window_clear(f"emails:{carol.pk}")  # the hour is over
+    window_clear(f"emails:{carol.pk}")
+    next_hour = timezone.now() + datetime.timedelta(hours=1)
 
-    assert tasks.notification_digests_sweep.delay().get() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(services.digests_claim(now=next_hour)) == 1  # the hour is over
 
     assert len(mail.outbox) == 1
     digest = mail.outbox[0]
     assert digest.to == ["carol@example.com"]
-    assert "3 notifications you were not emailed about" in digest.subject
+    assert "hourly digest: 3 notifications on 3 designs" in digest.subject
     assert "alice asked you to review “Design 4”" in digest.body
     assert not Notification.objects.filter(email_status="held").exists()
-    assert tasks.notification_digests_sweep.delay().get() == 0  # each held email once
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.digests_claim(now=next_hour) == []  # each held email once
+    assert tasks.notification_digests_sweep.delay().get() == 0
     assert len(mail.outbox) == 1
 
 
@@ -202,8 +210,11 @@ def test_the_digest_leaves_out_designs_the_person_can_no_longer_read(
     services.review_request_withdraw(design=withdrawn, reviewer=carol, withdrawn_by=alice)
     mail.outbox.clear()
 
-    assert services.notification_digest_send(recipient_id=carol.pk) == 2
+    next_hour = timezone.now() + datetime.timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.digests_claim(now=next_hour)
 
+    assert "2 notifications on 2 designs" in mail.outbox[0].subject
     assert withdrawn.title not in mail.outbox[0].body
     notes[4].refresh_from_db()
     assert notes[4].email_status == "skipped"

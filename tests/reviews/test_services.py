@@ -495,7 +495,7 @@ def test_notification_is_emailed_after_commit_with_a_link_to_the_section(
 def test_no_email_is_sent_for_an_event_the_user_switched_off(
     reviewed, alice, bob, django_capture_on_commit_callbacks
 ):
-    services.notification_settings_update(user=alice, email_comment=False)
+    services.notification_settings_update(user=alice, delivery={"comment": "none"})
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         add_comment(section=section_of(reviewed), author=bob)

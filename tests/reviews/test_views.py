@@ -388,10 +388,16 @@ def test_mark_all_read(client, alice, thread, issue):
 
 def test_email_settings_are_saved(client, alice):
     client.force_login(alice)
-    response = client.post(reverse("reviews:settings"), {"email_enabled": "on"})
+    response = client.post(
+        reverse("reviews:settings"),
+        {"email_enabled": "on", "delivery_comment": "daily", "delivery_reply": "none"},
+    )
     assert response.status_code == 302
     settings_row = alice.notification_settings
-    assert settings_row.email_enabled and not settings_row.email_comment
+    assert settings_row.email_enabled
+    assert settings_row.delivery_for("comment") == "daily"
+    assert settings_row.delivery_for("reply") == "none"
+    assert settings_row.delivery_for("verdict") == "immediate"  # left out: as before
 
 
 def test_dashboard_shows_waiting_for_my_review_and_open_issues(client, reviewed, alice, bob, issue):

@@ -171,6 +171,13 @@ MATRIX: dict[str, dict[str, str]] = {
     "reviews:request": {"POST": "302 404 404 302 403 403", "other": LOGIN_THEN_405},
     "reviews:withdraw": {"POST": "302 404 404 302 403 403", "other": LOGIN_THEN_405},
     "reviews:verdict": {"POST": "302 404 404 403 302 302", "other": LOGIN_THEN_405},
+    # Review rounds: only the team asks for a re-review (htmx gets the rounds panel).
+    "reviews:round_start": {
+        "POST": "302 404 404 302 403 403",
+        "hx-POST": "302 404 404 200 403 403",
+        "other": LOGIN_THEN_405,
+    },
+    "reviews:changes": {"GET": READERS, "other": LOGIN_THEN_405},
     "reviews:comment_add": {
         "POST": "302 404 404 302 302 302",
         "hx-POST": "302 404 404 200 200 200",
@@ -274,6 +281,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "api-v1:comment_add": {"POST": "401 404 404 201 201 201", "other": ALWAYS_405},
     "api-v1:comment_update": {"PATCH": "401 404 404 200 403 200", "other": ALWAYS_405},
     "api-v1:verdict_add": {"POST": "401 404 404 403 201 201", "other": ALWAYS_405},
+    "api-v1:round_start": {"POST": "401 404 404 201 403 403", "other": ALWAYS_405},
+    "api-v1:round_list": {"GET": API_READERS, "other": ALWAYS_405},
+    "api-v1:review_changes": {"GET": API_READERS, "other": ALWAYS_405},
     "api-v1:export_create": {"POST": "401 404 404 202 202 202", "other": ALWAYS_405},
     "api-v1:signoff_list": {"GET": API_READERS, "other": ALWAYS_405},
     "api-v1:signoff_settings_set": {"PUT": "401 404 404 200 403 403", "other": ALWAYS_405},
