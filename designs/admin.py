@@ -55,6 +55,7 @@ class DesignAdmin(admin.ModelAdmin):
         "section_count",
         "covered_count",
         "live_approval_count",
+        "live_signoff_count",
         "last_edited_at",
         "last_edited_by",
         "created_at",

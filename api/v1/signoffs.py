@@ -189,7 +189,7 @@ def signoff_withdraw(
     request: HttpRequest,
     design_id: Id,
     key: SectionKey,
-    role: Annotated[str | None, Query(max_length=50)] = None,
+    role: Annotated[Line | None, Query(max_length=50)] = None,
 ):
     """Take back your sign-off (given in your name, or as a holder of `role`). Nothing to
     take back is no error."""

@@ -66,3 +66,11 @@ def test_bad_names_are_422_and_outsiders_404(api_for, design, alice, outsider, m
     assert _settings(api_for(member), design).status_code == 200
     assert _settings(api_for(outsider), design).status_code == 404
     assert api_for(outsider).get(f"/api/v1/designs/{design.pk}/signoffs").status_code == 404
+
+
+def test_withdraw_with_a_nul_in_the_role_is_422_not_a_server_error(api_for, design, bob):
+    request_review(design=design, reviewer=bob)
+    url = f"/api/v1/designs/{design.pk}/sections/{KEY}/signoffs"
+    response = api_for(bob).delete(url + "?role=S%00RE")
+    assert response.status_code == 422, response.content
+    assert "NUL" in response.content.decode()

@@ -97,6 +97,7 @@ def test_admin_edits_a_design_title_but_not_the_counts_or_status(admin_client, d
             "section_count": 0,
             "covered_count": 99,
             "live_approval_count": 5,
+            "live_signoff_count": 7,
             "last_edited_by": alice.pk,
             "readers": [],
         },
@@ -107,3 +108,4 @@ def test_admin_edits_a_design_title_but_not_the_counts_or_status(admin_client, d
     assert design.title == "Renamed by an operator"
     assert (design.status, design.section_count, design.covered_count) == before
     assert design.live_approval_count == 0
+    assert design.live_signoff_count == 0
