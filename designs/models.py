@@ -38,8 +38,8 @@ class TemplateSection(models.Model):
     key = models.SlugField(max_length=100)
     title = models.CharField(max_length=200)
     guidance = models.TextField(blank=True, help_text="Markdown: what a good answer covers.")
-    # Names of the roles whose sign-off the section will need. Kept and shown now; it takes
-    # effect when section sign-off exists.
+    # Names of the team roles whose sign-off the section needs in designs made from this
+    # version (reviews.services.signoff_requirements_from_template).
     signoff_roles = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -31,7 +31,7 @@ from designs.models import (
     TemplateSection,
 )
 from designs.selectors import readable_design_ids
-from designs.signals import section_saved
+from designs.signals import design_created, section_saved
 
 
 class SectionConflict(Exception):
@@ -202,6 +202,12 @@ def design_create(
             guidance_html=render_markdown(ts.guidance),
         )
         for index, ts in enumerate(template_sections, start=1)
+    )
+    signoff_roles = {
+        ts.key: tuple(ts.signoff_roles) for ts in template_sections if ts.signoff_roles
+    }
+    design_created.send(
+        sender=Design, design=design, created_by=created_by, signoff_roles=signoff_roles
     )
     return design
 

@@ -19,3 +19,8 @@ section_saved = Signal()
 # lock and answers ``(body, version)``: the merged text and the version it is based on; None
 # when the section has no live document. Raises ValidationError for an unreadable update.
 section_live_text = Signal()
+
+# Sent by design_create inside its transaction once the design and its sections exist.
+# Arguments: design (Design), created_by (User), signoff_roles (dict: section key -> tuple of
+# the role names the template's section requires; only sections that name any).
+design_created = Signal()

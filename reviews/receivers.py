@@ -4,7 +4,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from designs.signals import section_saved
+from designs.signals import design_created, section_saved
 from reviews import services
 
 
@@ -22,3 +22,13 @@ def on_section_saved_reset_signoffs(
 ) -> None:
     if live_signoff_count:  # most saves: no sign-off to reset, nothing to look up
         services.signoffs_reset(section=section, edited_by=edited_by)
+
+
+@receiver(design_created, dispatch_uid="reviews.signoffs_from_template")
+def on_design_created(
+    sender: Any, *, design: Any, created_by: Any, signoff_roles: Any, **kwargs: Any
+) -> None:
+    if signoff_roles:  # most templates name no roles: nothing to look up
+        services.signoff_requirements_from_template(
+            design=design, signoff_roles=signoff_roles, created_by=created_by
+        )

@@ -28,6 +28,7 @@ from reviews.services.rounds import current_round, review_round_start
 from reviews.services.signoffs import (
     section_signoff_settings_set,
     signoff_give,
+    signoff_requirements_from_template,
     signoff_withdraw,
     signoffs_reset,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "review_status_for",
     "section_signoff_settings_set",
     "signoff_give",
+    "signoff_requirements_from_template",
     "signoff_withdraw",
     "signoffs_reset",
     "thread_resolve",

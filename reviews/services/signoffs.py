@@ -6,13 +6,14 @@ on its section's current version (see ``status.design_review_status_refresh``), 
 write here recomputes the design's status.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, TeamRole, User
+from accounts.signals import role_changed
 from designs import services as design_services
 from designs.models import Design, Section
 from designs.selectors import design_reader_ids
@@ -23,6 +24,45 @@ from reviews.services.status import design_review_status_refresh
 from reviews.signals import review_changed, signoff_given, signoff_reset
 
 MAX_REQUIREMENTS = 20
+
+
+@transaction.atomic
+def signoff_requirements_from_template(
+    *, design: Design, signoff_roles: Mapping[str, Sequence[str]], created_by: User
+) -> list[SignoffRequirement]:
+    """A design made from a template requires, on each section, a holder of every role the
+    template's section names. A role the team does not have yet is added to it (an owner
+    then says who holds it: the team page lists it without holders), so no requirement of
+    the template is silently dropped. Names match the team's roles ignoring case."""
+    wanted = {name.strip() for names in signoff_roles.values() for name in names if name.strip()}
+    if not wanted:
+        return []
+    roles = {r.name.lower(): r for r in TeamRole.objects.filter(team_id=design.team_id)}
+    for name in sorted(wanted):
+        if name.lower() not in roles:
+            role = TeamRole.objects.create(team_id=design.team_id, name=name[:50])
+            roles[name.lower()] = role
+            role_changed.send(
+                sender=TeamRole,
+                team=design.team,
+                role=role,
+                action="added",
+                member=None,
+                changed_by=created_by,
+            )
+    sections = Section.objects.filter(design=design, key__in=signoff_roles)
+    wanted_pairs = {
+        (section, roles[name.strip().lower()])
+        for section in sections
+        for name in signoff_roles[section.key]
+        if name.strip()
+    }
+    created = SignoffRequirement.objects.bulk_create(
+        SignoffRequirement(design=design, section=section, role=role, created_by=created_by)
+        for section, role in sorted(wanted_pairs, key=lambda p: (p[0].position, p[1].name))
+    )
+    review_changed.send(sender=SignoffRequirement, design_id=design.pk)
+    return created
 
 
 def _signoff_count_refresh(design: Design) -> None:

@@ -104,7 +104,7 @@ def test_owner_reorders_by_drag_and_retitles(client, team, owner):
     assert "Rollout" in page
     assert "<strong>b</strong>" in page
     assert "<script>x" not in page
-    assert "Sign-off roles (take effect when section sign-off arrives): SRE" in page
+    assert "Sign-off roles required in new designs: SRE" in page
 
 
 def test_a_reorder_that_does_not_name_every_section_is_refused(client, team, owner):

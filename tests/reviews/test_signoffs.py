@@ -357,3 +357,40 @@ def test_a_save_looks_for_signoffs_to_reset_only_when_some_count(design, alice, 
     assert [q for q in ctx.captured_queries if "reviews_sectionsignoff" in q["sql"]]
     design.refresh_from_db()
     assert design.live_signoff_count == 0
+
+
+def test_a_design_from_a_template_requires_the_roles_its_sections_name(team, alice, member, sre):
+    from designs import template_services as ts
+    from reviews.models import SignoffRequirement
+
+    template = ts.template_create(
+        team=team,
+        name="RFC",
+        description="",
+        sections=[
+            ts.SectionDraft(title="Context", guidance=""),
+            ts.SectionDraft(title="Security", guidance="", signoff_roles=("sre", "Security")),
+        ],
+        created_by=alice,
+    )
+    design = design_services.design_create(
+        team=team, title="From the RFC", created_by=member, template=template
+    )
+
+    required = SignoffRequirement.objects.filter(design=design).select_related("section", "role")
+    assert sorted((r.section.key, r.role.name) for r in required) == [
+        ("security", "SRE"),  # the team's own role, matched ignoring case
+        ("security", "Security"),  # added to the team: an owner then says who holds it
+    ]
+    assert team.team_roles.filter(name="Security").exists()
+    assert not selectors.design_signoffs_complete(design_id=design.pk)
+    # The template's later edits never reach the design's requirements.
+    ts.template_section_update(
+        template=template,
+        key="security",
+        title="Security",
+        guidance="",
+        signoff_roles=(),
+        edited_by=alice,
+    )
+    assert SignoffRequirement.objects.filter(design=design).count() == 2
