@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "api",
     "demo",
     "realtime",
+    "search",
 ]
 
 # Metrics on by default; CRIT_METRICS=false leaves the middleware out and /metrics closed.
