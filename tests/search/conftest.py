@@ -1,7 +1,8 @@
 import pytest
 
 from designs import services as design_services
-from tests.factories import add_comment, make_design
+from tests.api.conftest import ApiClient
+from tests.factories import add_comment, make_api_token, make_design
 
 
 @pytest.fixture(autouse=True)
@@ -34,5 +35,15 @@ def comment_on():
 def new_design(team, alice):
     def make(title: str, summary: str = "", **kwargs):
         return make_design(team=team, author=alice, title=title, summary=summary, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def api_for(db):
+    """api_for(user) -> a JSON client authenticated with a fresh token of ``user``."""
+
+    def make(user) -> ApiClient:
+        return ApiClient(make_api_token(user=user))
 
     return make
