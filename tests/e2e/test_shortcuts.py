@@ -270,3 +270,26 @@ def test_main_pages_have_no_serious_accessibility_violations(design, browser, li
     finally:
         context.close()
     assert {name: issues for name, issues in found.items() if issues} == {}
+
+
+def test_slash_focuses_the_search_box_and_types_a_slash_while_typing(alice_page):
+    from playwright.sync_api import expect
+
+    page = alice_page
+    search = page.locator("#site-search")
+    page.keyboard.press("/")
+    expect(search).to_be_focused()
+    page.keyboard.type("a/b")  # in the box "/" is a character like any other
+    expect(search).to_have_value("a/b")
+    expect(search).to_be_focused()
+    # In another field "/" types itself and leaves the focus where it is.
+    page.keyboard.press("Escape")
+    page.locator(".topbar a.brand").focus()
+    page.keyboard.press("j")
+    page.keyboard.press("c")
+    field = page.locator(f"{FIRST} details.comment-box textarea")
+    expect(field).to_be_focused()
+    page.keyboard.type("either/or")
+    expect(field).to_have_value("either/or")
+    expect(search).to_have_value("a/b")
+    expect(field).to_be_focused()
