@@ -136,9 +136,11 @@ def main() -> None:
     for size in SIZES:
         p50 = statistics.median(with_index[size]) - statistics.median(without[size])
         p95 = percentile(with_index[size], 95) - percentile(without[size], 95)
-        verdict = "within" if percentile(with_index[size], 95) < SAVE_TARGET_MS else "OVER"
-        print(f"  {size:>8,} chars  p50 {p50:+6.1f}  p95 {p95:+6.1f}  "
-              f"(p95 with it {verdict} the {SAVE_TARGET_MS:.0f} ms save target)")  # fmt: skip
+        with_p95, without_p95 = percentile(with_index[size], 95), percentile(without[size], 95)
+        verdict = "within" if with_p95 < SAVE_TARGET_MS else "over"
+        print(f"  {size:>8,} chars  p50 {p50:+6.1f}  p95 {p95:+6.1f}  (p95 with it "
+              f"{with_p95:.1f}, without {without_p95:.1f}: "
+              f"{verdict} the {SAVE_TARGET_MS:.0f} ms save target)")  # fmt: skip
 
 
 if __name__ == "__main__":
