@@ -20,7 +20,8 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
@@ -218,7 +219,29 @@ SELECT t.kind, t.design_id, t.obj_id, t.rank, s.key, u.username,
 """  # noqa: S608
 
 
+TOO_LONG = (
+    "This search matched too much to rank in time: add a word, a phrase in quotes or a filter."
+)
+
+
 def _search_postgresql(visible: QuerySet[Design], empty: SearchResults) -> SearchResults:
+    """Within CRIT_SEARCH_TIMEOUT_MS: a search of words found nearly everywhere, among tens
+    of thousands of designs, stops with a note rather than holding a database connection."""
+    try:
+        with transaction.atomic():
+            timeout = int(settings.CRIT_SEARCH_TIMEOUT_MS)
+            if timeout > 0:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL statement_timeout = {timeout}")
+            return _search_postgresql_run(visible, empty)
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != "57014":  # query_canceled
+            raise
+        empty.total, empty.results, empty.note = 0, [], TOO_LONG
+        return empty
+
+
+def _search_postgresql_run(visible: QuerySet[Design], empty: SearchResults) -> SearchResults:
     query, page, per_page = empty.query, empty.page, empty.per_page
     with connection.cursor() as cursor:
         # A query of stop words only ("the") finds nothing; one of exclusions only ("-x")

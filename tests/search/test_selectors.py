@@ -236,3 +236,20 @@ def test_simple_match_takes_phrases_and_exclusions_and_escapes(simple, alice, ne
     snippet = found.results[0].hits[0].snippet
     assert "&lt;b&gt;<mark>read replicas</mark>&lt;/b&gt;" in snippet
     assert search(fetched_by=alice, query="-redis").note
+
+
+def test_a_search_past_the_time_limit_stops_with_a_note(alice, new_design, settings, monkeypatch):
+    new_design("Slow one")
+    new_design("Slow two")
+    settings.CRIT_SEARCH_TIMEOUT_MS = 20
+    slow = selectors._PAGE.replace(
+        "SELECT design_id, max(rank)", "SELECT design_id + length(pg_sleep(0.05)::text), max(rank)"
+    )
+    monkeypatch.setattr(selectors, "_PAGE", slow)
+    found = search(fetched_by=alice, query="slow")
+    assert found.total == 0 and found.results == []
+    assert "too much" in found.note
+    # The connection is still usable, with no limit left behind.
+    settings.CRIT_SEARCH_TIMEOUT_MS = 0
+    monkeypatch.undo()
+    assert search(fetched_by=alice, query="slow").total == 2
