@@ -251,6 +251,7 @@ def test_main_pages_have_no_serious_accessibility_violations(design, browser, li
             "inbox": reverse("reviews:inbox"),
             "team": reverse("teams:detail", args=[design.team_id]),
             "related designs": reverse("designs:links", args=[design.pk]),
+            "search": reverse("search:page") + "?q=limiter",
         }.items():
             page.goto(live_server.url + path)
             found[name] = _serious(page)
