@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "api",
     "demo",
     "realtime",
+    "search",
 ]
 
 # Metrics on by default; CRIT_METRICS=false leaves the middleware out and /metrics closed.
@@ -363,3 +364,7 @@ LOGGING = {
         "kombu.connection": {"level": "WARNING" if REDIS_URL else "ERROR"},
     },
 }
+
+# Search (search/): on PostgreSQL a search that has not finished ranking its matches in this
+# many milliseconds stops and asks for more words or filters (0: no limit).
+CRIT_SEARCH_TIMEOUT_MS = env.int("CRIT_SEARCH_TIMEOUT_MS", default=3_000)

@@ -161,3 +161,65 @@ def test_api_section_save_reads_the_section_row_alone_and_writes_once(team, alic
         # The live document's join reads one column of the one row, by key (no join, no sort).
         (join,) = [sql for sql in rest if '"ystate"' in sql]
         assert "JOIN" not in join and "ORDER BY" not in join
+
+
+# Search: the page and the endpoint cost the same however many designs and hits are shown.
+
+# The session, the user, the teams; the time limit (savepoint, SET, release); the words'
+# check, the page of designs, their hits, the designs' rows.
+SEARCH_PAGE_BUDGET = 10
+
+
+def _searchable(team, author, *, designs: int, comments: int) -> None:
+    """``designs`` designs whose title, sections and comments all say "zanzibar"."""
+    from designs import services as design_services
+    from reviews.models import Comment
+
+    for n in range(designs):
+        design = make_design(team=team, author=author, title=f"Zanzibar {n}")
+        for section in design.sections.order_by("position")[:4]:
+            design_services.section_update(
+                section=section, body="Zanzibar tuples.", base_version=0, edited_by=author
+            )
+        Comment.objects.bulk_create(
+            Comment(
+                design=design,
+                section=section,
+                author=author,
+                body=f"Zanzibar comment {c}",
+                section_version=1,
+            )
+            for c in range(comments)
+        )
+
+
+def test_search_page_costs_the_same_with_1_or_20_designs_shown(client, team, alice, bob):
+    from tests.factories import TeamFactory
+
+    _searchable(team, alice, designs=1, comments=1)
+    many = TeamFactory(name="Many", created_by=alice)
+    _searchable(many, alice, designs=20, comments=30)
+    client.force_login(alice)
+    url = reverse("search:page")
+    one = count_queries(client, f"{url}?q=zanzibar&team={team.pk}")
+    twenty = count_queries(client, f"{url}?q=zanzibar&team={many.pk}")
+    assert one == twenty
+    assert twenty <= SEARCH_PAGE_BUDGET
+
+
+def test_search_api_costs_the_same_with_1_or_20_designs_shown(team, alice):
+    from tests.factories import TeamFactory
+
+    _searchable(team, alice, designs=1, comments=1)
+    many = TeamFactory(name="Many", created_by=alice)
+    _searchable(many, alice, designs=20, comments=30)
+    api = _api(alice)
+    api.get("/api/v1/search", {"q": "x"})  # the token's first use
+
+    def cost(team_id: int) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get("/api/v1/search", {"q": "zanzibar", "team": team_id})
+        assert response.status_code == 200, response.content
+        return len(queries)
+
+    assert cost(team.pk) == cost(many.pk)

@@ -248,6 +248,8 @@ def send(client: Client, method: str, path: str, data: Any = None, *, htmx: bool
     """One request; a JSON body for the API, a form body otherwise."""
     extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     if path.startswith("/api/"):
+        if method == "GET" and data:  # a search's words: in the query string
+            return client.get(path, data, **extra)
         body = json.dumps(data) if data is not None else ""
         return client.generic(method, path, body, content_type="application/json", **extra)
     if method == "GET":

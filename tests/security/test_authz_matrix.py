@@ -360,6 +360,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "api-v1:template_detail": {"GET": "401 404 404 200 404 404", "other": ALWAYS_405},
     "api-v1:template_update": {"PUT": "401 404 404 403 404 404", "other": ALWAYS_405},
     "api-v1:design_import": {"POST": "401 422 422 201 422 422", "other": ALWAYS_405},
+    # Search: anyone signed in searches; each finds only what they may read (tests/search/).
+    "search:page": {"GET": SIGNED_IN_ANY, "other": LOGIN_THEN_405},
+    "api-v1:search": {"GET": API_SIGNED_IN, "other": ALWAYS_405},
 }
 
 # name -> {method: data (or a function of the world giving it)}
@@ -459,6 +462,8 @@ PAYLOADS: dict[str, dict] = {
     "api-v1:export_create": {"POST": {"format": "markdown"}},
     "api-v1:signoff_settings_set": {"PUT": {"owner": "member", "roles": ["security"]}},
     "api-v1:signoff_give": {"POST": {"role": "security"}},
+    "search:page": {"GET": {"q": "design"}},
+    "api-v1:search": {"GET": {"q": "design"}},
 }
 
 
