@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "api",
     "demo",
     "realtime",
+    "activity",
 ]
 
 # Metrics on by default; CRIT_METRICS=false leaves the middleware out and /metrics closed.
@@ -260,6 +261,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Switch off webhooks that have failed for a day and tell their teams' owners.
+    "webhooks-disable-failing": {
+        "task": "activity.webhooks_disable_failing",
+        "schedule": 600.0,
+        "options": {"expires": 590},
+    },
 }
 
 # Crit's own knobs.
@@ -363,3 +370,9 @@ LOGGING = {
         "kombu.connection": {"level": "WARNING" if REDIS_URL else "ERROR"},
     },
 }
+
+# Webhooks (docs/reviews.md, "Webhooks"): seconds a delivery may take to connect and be
+# answered, and hosts a delivery may go to although they resolve to private or local
+# addresses (tests, services inside the network), e.g. "127.0.0.1,hooks.internal".
+CRIT_WEBHOOK_TIMEOUT = env.float("CRIT_WEBHOOK_TIMEOUT", default=10.0)
+CRIT_WEBHOOK_ALLOWED_HOSTS = env.list("CRIT_WEBHOOK_ALLOWED_HOSTS", default=[])

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("exports.urls")),
     path("", include("designs.urls")),
     path("", include("designs.diagrams.urls")),
+    path("", include("activity.urls")),
 ]
