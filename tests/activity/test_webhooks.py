@@ -140,9 +140,11 @@ def test_the_task_retries_a_down_receiver_until_it_gives_up(
     team, design, alice, local_allowed, django_capture_on_commit_callbacks
 ):
     _hook(team, alice, f"http://127.0.0.1:{_closed_port()}/")
-    with mock.patch.object(services, "backoff", return_value=0) as backoff:
-        with django_capture_on_commit_callbacks(execute=True):
-            _save(design, alice)
+    with (
+        mock.patch.object(services, "backoff", return_value=0) as backoff,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        _save(design, alice)
     delivery = Delivery.objects.get()
     assert delivery.status == Delivery.Status.FAILED
     assert delivery.attempts == services.MAX_ATTEMPTS
@@ -307,9 +309,11 @@ def test_only_plain_http_and_https_urls_are_accepted(url):
 
 def test_a_name_resolving_to_a_private_address_is_refused_whatever_it_is_called():
     fake = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.5", 443))]
-    with mock.patch.object(socket, "getaddrinfo", return_value=fake):
-        with pytest.raises(net.AddressRefused):
-            net.resolve("https://hooks.example.com/")
+    with (
+        mock.patch.object(socket, "getaddrinfo", return_value=fake),
+        pytest.raises(net.AddressRefused),
+    ):
+        net.resolve("https://hooks.example.com/")
 
 
 def test_a_name_resolving_to_public_and_private_addresses_is_refused():
@@ -317,9 +321,11 @@ def test_a_name_resolving_to_public_and_private_addresses_is_refused():
         (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 443)),
         (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 443)),
     ]
-    with mock.patch.object(socket, "getaddrinfo", return_value=fake):
-        with pytest.raises(net.AddressRefused):
-            net.resolve("https://hooks.example.com/")
+    with (
+        mock.patch.object(socket, "getaddrinfo", return_value=fake),
+        pytest.raises(net.AddressRefused),
+    ):
+        net.resolve("https://hooks.example.com/")
 
 
 def test_a_public_address_is_accepted_and_pinned():
