@@ -360,6 +360,17 @@ MATRIX: dict[str, dict[str, str]] = {
     "api-v1:template_detail": {"GET": "401 404 404 200 404 404", "other": ALWAYS_405},
     "api-v1:template_update": {"PUT": "401 404 404 403 404 404", "other": ALWAYS_405},
     "api-v1:design_import": {"POST": "401 422 422 201 422 422", "other": ALWAYS_405},
+    # Activity: a design's for its readers, a team's for its members; webhooks for owners
+    # (members learn they are not owners, everyone else that there is nothing).
+    "activity:design": {"GET": READERS, "other": LOGIN_THEN_405},
+    "activity:team": {"GET": MEMBERS_ONLY, "other": LOGIN_THEN_405},
+    "activity:webhooks": {"GET": TEAM_OWNERS, "POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "activity:webhook": {"GET": TEAM_OWNERS, "POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "activity:webhook_secret": {"POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "activity:webhook_delete": {"POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "activity:delivery_resend": {"POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "api-v1:design_activity": {"GET": API_READERS, "other": ALWAYS_405},
+    "api-v1:team_activity": {"GET": "401 404 404 200 404 404", "other": ALWAYS_405},
 }
 
 # name -> {method: data (or a function of the world giving it)}
@@ -459,6 +470,8 @@ PAYLOADS: dict[str, dict] = {
     "api-v1:export_create": {"POST": {"format": "markdown"}},
     "api-v1:signoff_settings_set": {"PUT": {"owner": "member", "roles": ["security"]}},
     "api-v1:signoff_give": {"POST": {"role": "security"}},
+    "activity:webhooks": {"POST": {"url": "http://127.0.0.1:9/", "kinds": ["section.saved"]}},
+    "activity:webhook": {"POST": {"url": "http://127.0.0.1:9/", "kinds": ["section.saved"]}},
 }
 
 
