@@ -6,15 +6,15 @@ from activity import services
 
 
 @shared_task(
-    name="activity.fanout",
+    name="activity.deliveries_sweep",
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=50,
     time_limit=60,
     serializer="json",
 )
-def event_fanout_task(event_id: int) -> int:
-    return len(services.event_fanout(event_id=event_id))
+def deliveries_sweep_task() -> int:
+    return len(services.deliveries_sweep())
 
 
 @shared_task(

@@ -267,6 +267,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
         "options": {"expires": 590},
     },
+    # Hand webhook deliveries whose task was lost (a broker down) to the workers again.
+    "webhook-deliveries-sweep": {
+        "task": "activity.deliveries_sweep",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
 }
 
 # Crit's own knobs.

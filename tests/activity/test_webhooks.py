@@ -13,6 +13,8 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from activity import net, services
@@ -370,3 +372,51 @@ def test_event_kinds_are_documented():
     docs = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
     missing = [kind for kind in EventKind.values if f"`{kind}`" not in docs]
     assert not missing
+
+
+def test_a_team_without_webhooks_costs_one_query_after_the_commit(design, alice):
+    _save(design, alice)
+    event = Event.objects.get()
+    with CaptureQueriesContext(connection) as queries:
+        assert (
+            services.event_fanout(event_id=event.pk, kind=event.kind, team_id=event.team_id) == []
+        )
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 1 and "activity_webhook" in statements[0]
+
+
+def test_the_sweep_hands_over_deliveries_whose_task_was_lost(team, design, alice, local_allowed):
+    hook = _hook(team, alice, "http://127.0.0.1:9/")
+    _save(design, alice)
+    event = Event.objects.get()
+    now = timezone.now()
+    lost = Delivery.objects.create(webhook=hook, event=event)
+    Delivery.objects.filter(pk=lost.pk).update(created_at=now - timedelta(minutes=11))
+    late = Delivery.objects.create(
+        webhook=hook,
+        event=event,
+        status=Delivery.Status.RETRYING,
+        next_retry_at=now - timedelta(minutes=11),
+    )
+    Delivery.objects.create(webhook=hook, event=event)  # just made: its task is on its way
+    Delivery.objects.create(
+        webhook=hook, event=event, status=Delivery.Status.RETRYING, next_retry_at=now
+    )
+    with mock.patch("activity.tasks.delivery_send_task.apply_async") as send:
+        swept = services.deliveries_sweep(now=now)
+    assert sorted(swept) == sorted([lost.pk, late.pk])
+    assert sorted(c.kwargs["args"][0] for c in send.call_args_list) == sorted(swept)
+
+
+def test_a_broker_that_is_down_never_fails_the_change(
+    team, design, alice, local_allowed, django_capture_on_commit_callbacks
+):
+    _hook(team, alice, "http://127.0.0.1:9/")
+    with (
+        mock.patch(
+            "activity.tasks.delivery_send_task.apply_async", side_effect=ConnectionError("down")
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        _save(design, alice)
+    assert Delivery.objects.get().status == Delivery.Status.PENDING  # for the sweep
