@@ -73,7 +73,7 @@ def event_record(
         summary=_short(summary),
         data=data or {},
     )
-    event_id, kind = event.pk, event.kind
+    event_id, kind = event.pk, str(event.kind)
     # The team as the INSERT returned it (RETURNING); read again only if it did not.
     known_team = event.team_id if isinstance(event.team_id, int) else None
     # robust: whatever happens to the webhooks' news, the change itself stands.
