@@ -54,8 +54,9 @@ def cursor_of(event: Event) -> str:
 def _filtered(events: QuerySet[Event], filters: EventFilters) -> QuerySet[Event]:
     if filters.kind:
         events = events.filter(kind=filters.kind)
-    if filters.actor:
-        events = events.filter(actor__username__iexact=filters.actor)
+    actor = filters.actor.replace("\x00", "")  # PostgreSQL refuses NUL in text
+    if actor:
+        events = events.filter(actor__username__iexact=actor)
     if filters.before is not None:
         when, pk = filters.before
         events = events.filter(Q(created_at__lt=when) | Q(created_at=when, id__lt=pk))

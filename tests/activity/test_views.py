@@ -296,3 +296,35 @@ def test_a_webhook_of_another_team_is_404(client, team, alice):
     client.force_login(alice)
     url = reverse("activity:webhook", args=[team.pk, hook.pk])
     assert client.get(url).status_code == 404
+
+
+HUGE = "1" * 25
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["actor=%00", "actor=a%00b", "kind=%00", "before=%00", "before=-1-1", "before=1-" + HUGE],
+)
+def test_crafted_filters_answer_400_or_nothing_never_a_500(client, design, alice, query):
+    client.force_login(alice)
+    response = client.get(reverse("activity:design", args=[design.pk]) + "?" + query)
+    assert response.status_code in (200, 400)
+    api = ApiClient(make_api_token(user=alice))
+    answer = api.get(f"/api/v1/designs/{design.pk}/activity?" + query)
+    assert answer.status_code in (200, 422)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/designs/{HUGE}/activity/",
+        f"/teams/{HUGE}/activity/",
+        f"/teams/{HUGE}/webhooks/",
+        f"/teams/1/webhooks/{HUGE}/",
+        f"/api/v1/designs/{HUGE}/activity",
+        f"/api/v1/teams/{HUGE}/activity",
+    ],
+)
+def test_crafted_ids_answer_404_or_422(client, alice, path):
+    client.force_login(alice)
+    assert client.get(path).status_code in (404, 422)
