@@ -14,7 +14,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 
@@ -98,13 +98,17 @@ def url_parts(url: str) -> tuple[str, str, int, str]:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise AddressRefused("The URL needs a host name.")
+    try:  # an international name, as DNS and the Host header spell it
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise AddressRefused("That host name is not valid.") from exc
     if parts.username is not None or parts.password is not None:
         raise AddressRefused("Leave the user name and password out of the URL.")
     if port == 0:
         raise AddressRefused("That is not a valid port.")
-    path = parts.path or "/"
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
     if parts.query:
-        path += "?" + parts.query
+        path += "?" + quote(parts.query, safe="/%:@!$&'()*+,;=-._~?")
     return scheme, host, port or (443 if scheme == "https" else 80), path
 
 
@@ -184,7 +188,7 @@ def post(target: Target, *, body: bytes, headers: dict[str, str]) -> Response:
             )
             answer = connection.getresponse()
             excerpt = answer.read(RESPONSE_EXCERPT_BYTES)
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             last_error = exc if isinstance(exc, OSError) else OSError(str(exc))
             continue
         finally:

@@ -246,12 +246,19 @@ SWEEP_AFTER = timedelta(minutes=10)
 
 def deliveries_sweep(*, now=None) -> list[int]:
     """Hand over again the deliveries whose task was lost: pending (never handed to the
-    broker, or handed to one that lost it), or waiting to retry, for SWEEP_AFTER past the
-    time they were due. Idempotent: the task claims a delivery before sending it. Answers
-    the ids handed over."""
+    broker, or handed to one that lost it), waiting to retry, or being sent by a worker
+    that died, for SWEEP_AFTER past the time they were due. Idempotent: the task claims a
+    delivery before sending it. Answers the ids handed over."""
     now = now or timezone.now()
     due = now - SWEEP_AFTER
-    stuck = list(
+    # Taken by a worker that died while sending: it may be tried again (receivers tell
+    # deliveries apart by X-Crit-Delivery).
+    dead = Delivery.objects.filter(status=Delivery.Status.SENDING, updated_at__lte=due)
+    revived = list(dead.values_list("pk", flat=True)[:500])
+    Delivery.objects.filter(pk__in=revived, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.RETRYING, next_retry_at=now, updated_at=now
+    )
+    stuck = revived + list(
         Delivery.objects.filter(webhook__active=True)
         .filter(
             models.Q(status=Delivery.Status.PENDING, created_at__lte=due)

@@ -399,12 +399,17 @@ def test_the_sweep_hands_over_deliveries_whose_task_was_lost(team, design, alice
         next_retry_at=now - timedelta(minutes=11),
     )
     Delivery.objects.create(webhook=hook, event=event)  # just made: its task is on its way
+    dead = Delivery.objects.create(webhook=hook, event=event, status=Delivery.Status.SENDING)
+    Delivery.objects.filter(pk=dead.pk).update(updated_at=now - timedelta(minutes=11))
+    Delivery.objects.create(webhook=hook, event=event, status=Delivery.Status.SENDING)
     Delivery.objects.create(
         webhook=hook, event=event, status=Delivery.Status.RETRYING, next_retry_at=now
     )
     with mock.patch("activity.tasks.delivery_send_task.apply_async") as send:
         swept = services.deliveries_sweep(now=now)
-    assert sorted(swept) == sorted([lost.pk, late.pk])
+    assert sorted(swept) == sorted([lost.pk, late.pk, dead.pk])
+    dead.refresh_from_db()
+    assert dead.status == Delivery.Status.RETRYING  # claimable by the task again
     assert sorted(c.kwargs["args"][0] for c in send.call_args_list) == sorted(swept)
 
 
@@ -420,3 +425,11 @@ def test_a_broker_that_is_down_never_fails_the_change(
     ):
         _save(design, alice)
     assert Delivery.objects.get().status == Delivery.Status.PENDING  # for the sweep
+
+
+def test_international_names_and_paths_are_sent_as_ascii():
+    fake = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 443))]
+    with mock.patch.object(socket, "getaddrinfo", return_value=fake) as lookup:
+        target = net.resolve("https://bücher.example/ein weg?q=ä")
+    assert lookup.call_args.args[0] == "xn--bcher-kva.example"
+    assert target.path == "/ein%20weg?q=%C3%A4"
