@@ -55,7 +55,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
-	$(BIN)/mypy accounts designs reviews exports api config demo realtime search
+	$(BIN)/mypy accounts designs reviews exports api config demo realtime search activity
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .

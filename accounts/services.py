@@ -26,7 +26,7 @@ from accounts.selectors import (
     user_find,
     user_for_verification_token,
 )
-from accounts.signals import role_changed
+from accounts.signals import membership_changed, role_changed
 from config.mail import header_text
 from config.ratelimit import LimitReached, allowance_take
 
@@ -363,12 +363,21 @@ def invitation_accept(*, invitation: Invitation, accepted_by: User) -> Membershi
     anyone else); ValidationError once the invitation was answered. If they are already a
     member, their role stays as it is."""
     invitation = _pending_for_answer(invitation=invitation, answered_by=accepted_by)
-    membership, _ = Membership.objects.get_or_create(
+    membership, joined = Membership.objects.get_or_create(
         team_id=invitation.team_id, user=accepted_by, defaults={"role": invitation.role}
     )
     invitation.status = Invitation.Status.ACCEPTED
     invitation.answered_at = timezone.now()
     invitation.save(update_fields=["status", "answered_at", "updated_at"])
+    if joined:
+        membership_changed.send(
+            sender=Membership,
+            team=invitation.team,
+            member=accepted_by,
+            action="joined",
+            role=membership.role,
+            changed_by=accepted_by,
+        )
     return membership
 
 
@@ -412,6 +421,14 @@ def team_member_role_set(*, team: Team, user: User, role: str, changed_by: User)
         raise ValidationError({"role": LAST_OWNER})
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
+    membership_changed.send(
+        sender=Membership,
+        team=team,
+        member=user,
+        action="role_changed",
+        role=role,
+        changed_by=changed_by,
+    )
     return membership
 
 
@@ -430,6 +447,14 @@ def team_member_remove(*, team: Team, user: User, removed_by: User) -> None:
     if membership.role == Membership.Role.OWNER and owners <= 1:
         raise ValidationError(LAST_OWNER)
     membership.delete()
+    membership_changed.send(
+        sender=Membership,
+        team=team,
+        member=user,
+        action="left" if removed_by == user else "removed",
+        role=membership.role,
+        changed_by=removed_by,
+    )
 
 
 TEAM_ROLE_NAME = re.compile(r"^[\w][\w .&/+-]*\Z")

@@ -10,3 +10,10 @@ from django.dispatch import Signal
 # action ("added", "removed", "assigned" or "unassigned"), member (User or None: whose
 # holding changed), changed_by (User).
 role_changed = Signal()
+
+# Someone's membership of a team changed: they joined (accepted an invitation), left or were
+# removed, or their role (owner or member) changed. Sent inside the writing transaction.
+# Arguments: team (Team), member (User), action ("joined", "removed", "left" or
+# "role_changed"), role (str: the role they hold now, or held before leaving),
+# changed_by (User).
+membership_changed = Signal()

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "demo",
     "realtime",
     "search",
+    "activity",
 ]
 
 # Metrics on by default; CRIT_METRICS=false leaves the middleware out and /metrics closed.
@@ -261,6 +262,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Switch off webhooks that have failed for a day and tell their teams' owners.
+    "webhooks-disable-failing": {
+        "task": "activity.webhooks_disable_failing",
+        "schedule": 600.0,
+        "options": {"expires": 590},
+    },
+    # Hand webhook deliveries whose task was lost (a broker down) to the workers again.
+    "webhook-deliveries-sweep": {
+        "task": "activity.deliveries_sweep",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
 }
 
 # Crit's own knobs.
@@ -368,3 +381,9 @@ LOGGING = {
 # Search (search/): on PostgreSQL a search that has not finished ranking its matches in this
 # many milliseconds stops and asks for more words or filters (0: no limit).
 CRIT_SEARCH_TIMEOUT_MS = env.int("CRIT_SEARCH_TIMEOUT_MS", default=3_000)
+
+# Webhooks (docs/reviews.md, "Webhooks"): seconds a delivery may take to connect and be
+# answered, and hosts a delivery may go to although they resolve to private or local
+# addresses (tests, services inside the network), e.g. "127.0.0.1,hooks.internal".
+CRIT_WEBHOOK_TIMEOUT = env.float("CRIT_WEBHOOK_TIMEOUT", default=10.0)
+CRIT_WEBHOOK_ALLOWED_HOSTS = env.list("CRIT_WEBHOOK_ALLOWED_HOSTS", default=[])

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("designs.urls")),
     path("", include("designs.diagrams.urls")),
     path("search/", include("search.urls")),
+    path("", include("activity.urls")),
 ]

@@ -314,6 +314,7 @@ def section_update(
         live_approval_count=live_approval_count,
         live_signoff_count=live_signoff_count,
         estimates_changed=frozenset(estimates_changed),
+        restored_from=restored_from,
     )
     return current
 

@@ -10,7 +10,8 @@ from django.dispatch import Signal
 # live_approval_count (int: the design's, as its row reads once the save has locked it),
 # live_signoff_count (int: likewise, the design's section sign-offs still counting),
 # estimates_changed (frozenset of the keys of other sections whose shown estimates the save
-# changed: their cards show new values).
+# changed: their cards show new values), restored_from (int or None: the version a restore
+# brought back; None for every other save).
 section_saved = Signal()
 
 # Sent by the section form's save, inside its transaction, when the live editor posted its

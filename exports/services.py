@@ -30,7 +30,7 @@ from designs.models import Design
 from exports.models import ExportJob
 from exports.renderers import markdown as markdown_renderer
 from exports.selectors import export_source, source_digest
-from exports.signals import exports_changed
+from exports.signals import export_requested, exports_changed
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +188,7 @@ def export_request(
 
     transaction.on_commit(enqueue)
     _changed(job.design_id)
+    export_requested.send(sender=ExportJob, job=job)
     return job, True
 
 

@@ -31,3 +31,23 @@ signoff_reset = Signal()
 # round_id (int), number (int), started_by_id (int). Not sent for round 1, which starts with
 # the first review request (review_changed says so).
 round_started = Signal()
+
+# A comment was posted: a thread started (an issue when ``comment.issue_status`` is set) or a
+# reply. Arguments: comment (Comment, its design and section loaded).
+comment_posted = Signal()
+
+# An issue moved between open, fixed and dropped. Arguments: comment (Comment),
+# from_status (str), to_status (str), changed_by (User).
+issue_moved = Signal()
+
+# A requested reviewer gave a verdict. Arguments: verdict (Verdict, its design loaded).
+verdict_given = Signal()
+
+# Someone was asked to review a design (or asked again). Arguments: request (ReviewRequest),
+# design (Design), reviewer (User), requested_by (User), created (bool: False when asked
+# again).
+review_requested = Signal()
+
+# A review request was withdrawn. Arguments: design (Design), reviewer (User),
+# withdrawn_by (User).
+review_withdrawn = Signal()

@@ -25,7 +25,7 @@ from reviews.services._common import (
 )
 from reviews.services.rounds import current_round
 from reviews.services.status import design_review_status_refresh
-from reviews.signals import threads_changed
+from reviews.signals import comment_posted, issue_moved, threads_changed
 
 
 def _threads_changed(section: Section) -> None:
@@ -120,6 +120,7 @@ def comment_add(*, section: Section, author: User, body: str, raise_issue: bool 
         design_review_status_refresh(design=design)
     _comment_notifications(comment=comment, mentioned=mentioned)
     _threads_changed(section)
+    comment_posted.send(sender=Comment, comment=comment)
     return comment
 
 
@@ -149,6 +150,7 @@ def comment_reply(*, parent: Comment, author: User, body: str) -> Comment:
     )
     _comment_notifications(comment=reply, mentioned=mentioned)
     _threads_changed(section)
+    comment_posted.send(sender=Comment, comment=reply)
     return reply
 
 
@@ -247,6 +249,13 @@ def issue_status_change(*, comment: Comment, to_status: str, changed_by: User) -
         excerpt=comment.body,
     )
     _threads_changed(comment.section)
+    issue_moved.send(
+        sender=Comment,
+        comment=comment,
+        from_status=from_status,
+        to_status=to_status,
+        changed_by=changed_by,
+    )
     return comment
 
 

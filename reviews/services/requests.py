@@ -21,7 +21,7 @@ from reviews.services._common import (
 )
 from reviews.services.rounds import review_round_first
 from reviews.services.status import design_review_status_refresh
-from reviews.signals import review_changed
+from reviews.signals import review_changed, review_requested, review_withdrawn
 
 
 def _unread_request_notice(*, design: Design, reviewer: User) -> bool:
@@ -73,6 +73,14 @@ def review_request(
     review_round_first(design=design, started_by=requested_by)
     design_review_status_refresh(design=design)
     review_changed.send(sender=ReviewRequest, design_id=design.pk)
+    review_requested.send(
+        sender=ReviewRequest,
+        request=request,
+        design=design,
+        reviewer=reviewer,
+        requested_by=requested_by,
+        created=created,
+    )
     if not created or _unread_request_notice(design=design, reviewer=reviewer):
         return request
     notify(
@@ -103,3 +111,6 @@ def review_request_withdraw(*, design: Design, reviewer: User, withdrawn_by: Use
     design_services.design_reader_revoke(design=design, user=reviewer)
     design_review_status_refresh(design=design)
     review_changed.send(sender=ReviewRequest, design_id=design.pk)
+    review_withdrawn.send(
+        sender=ReviewRequest, design=design, reviewer=reviewer, withdrawn_by=withdrawn_by
+    )

@@ -23,7 +23,7 @@ from reviews.services._common import (
 )
 from reviews.services.rounds import current_round
 from reviews.services.status import design_review_status_refresh
-from reviews.signals import review_changed
+from reviews.signals import review_changed, verdict_given
 
 
 @transaction.atomic
@@ -69,6 +69,7 @@ def verdict_submit(*, design: Design, reviewer: User, kind: str, summary: str = 
         excerpt=summary,
     )
     review_changed.send(sender=Verdict, design_id=design.pk)
+    verdict_given.send(sender=Verdict, verdict=verdict)
     return verdict
 
 

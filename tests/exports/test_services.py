@@ -39,7 +39,8 @@ def test_new_export_is_enqueued_after_commit_and_ends_done_with_a_file(
         )
     assert created
     assert ExportJob.objects.get(pk=job.pk).status == ExportJob.Status.QUEUED
-    assert len(callbacks) == 2  # the enqueue, then telling open design pages (realtime)
+    # The enqueue, telling open design pages (realtime), the activity event's webhooks.
+    assert len(callbacks) == 3
     callbacks[0]()
     job.refresh_from_db()
     assert job.status == ExportJob.Status.DONE

@@ -157,6 +157,11 @@ def test_api_section_save_reads_the_section_row_alone_and_writes_once(team, alic
     assert '"accounts_user"' not in lookup
     if connection.vendor == "postgresql":  # one statement writes it all, no approval to check
         writes = [sql for sql in rest if '"ystate"' not in sql]
+        # The save's activity event is its one other write: a single INSERT that reads the
+        # design's team in the same statement (activity.services.event_record).
+        events = [sql for sql in writes if 'INSERT INTO "activity_event"' in sql]
+        assert len(events) == 1
+        writes = [sql for sql in writes if sql not in events]
         assert len(writes) == 1 and "designs_revision" in writes[0]
         # The live document's join reads one column of the one row, by key (no join, no sort).
         (join,) = [sql for sql in rest if '"ystate"' in sql]
@@ -223,3 +228,80 @@ def test_search_api_costs_the_same_with_1_or_20_designs_shown(team, alice):
         return len(queries)
 
     assert cost(team.pk) == cost(many.pk)
+
+
+ACTIVITY_PAGE_BUDGET = 6  # session, user, the design with access (or team), people, events
+
+
+def _events_bulk_add(*, design, actors, count: int) -> None:
+    """``count`` events on the design by turns of ``actors``, half with a section."""
+    from activity.models import Event
+
+    sections = list(design.sections.order_by("position"))
+    Event.objects.bulk_create(
+        Event(
+            kind="section.saved" if n % 2 else "comment.posted",
+            actor=actors[n % len(actors)],
+            team_id=design.team_id,
+            design=design,
+            section=sections[n % len(sections)] if n % 2 else None,
+            summary=f"Change {n}",
+            data={"section_key": sections[n % len(sections)].key},
+        )
+        for n in range(count)
+    )
+
+
+def test_activity_pages_cost_the_same_with_5_or_500_events(client, team, alice, bob, reviewed):
+    large = make_design(team=team, author=alice, title="Large")
+    request_review(design=large, reviewer=bob, requested_by=alice)
+    _events_bulk_add(design=reviewed, actors=[alice, bob], count=5)
+    _events_bulk_add(design=large, actors=[alice, bob], count=500)
+    client.force_login(alice)
+    small = reverse("activity:design", args=[reviewed.pk])
+    big = reverse("activity:design", args=[large.pk])
+    client.get(small)
+    assert count_queries(client, small) == count_queries(client, big) <= ACTIVITY_PAGE_BUDGET
+    filtered = "?kind=section.saved&actor=bob"
+    assert count_queries(client, small + filtered) == count_queries(client, big + filtered)
+    team_page = reverse("activity:team", args=[team.pk])
+    few = count_queries(client, team_page)
+    _events_bulk_add(design=reviewed, actors=[alice, bob], count=300)
+    assert count_queries(client, team_page) == few <= ACTIVITY_PAGE_BUDGET
+
+
+def test_api_activity_costs_the_same_with_5_or_500_events(team, alice, bob, reviewed):
+    large = make_design(team=team, author=alice, title="Large")
+    _events_bulk_add(design=reviewed, actors=[alice, bob], count=5)
+    _events_bulk_add(design=large, actors=[alice, bob], count=500)
+    api = _api(alice)
+    path = "/api/v1/designs/{id}/activity?page_size=100"
+    api.get(path.format(id=reviewed.pk))
+    assert count_queries(api, path.format(id=reviewed.pk)) == count_queries(
+        api, path.format(id=large.pk)
+    )
+    team_path = f"/api/v1/teams/{team.pk}/activity?page_size=100"
+    few = count_queries(api, team_path)
+    _events_bulk_add(design=reviewed, actors=[alice, bob], count=300)
+    assert count_queries(api, team_path) == few
+
+
+def test_webhook_page_costs_the_same_with_5_or_200_deliveries(client, team, alice, bob, reviewed):
+    from activity.models import Delivery, Event, Webhook
+
+    _events_bulk_add(design=reviewed, actors=[alice, bob], count=200)
+    events = list(Event.objects.all())
+    hooks = [
+        Webhook.objects.create(team=team, url=f"http://127.0.0.1:{n}/", secret="s", kinds=[])
+        for n in (1, 2)
+    ]
+    for hook, count in zip(hooks, (5, 200), strict=True):
+        Delivery.objects.bulk_create(
+            Delivery(webhook=hook, event=event, status="failed", response_code=500)
+            for event in events[:count]
+        )
+    client.force_login(alice)
+    client.get(hooks[0].get_absolute_url())
+    assert count_queries(client, hooks[0].get_absolute_url()) == count_queries(
+        client, hooks[1].get_absolute_url()
+    )

@@ -182,6 +182,17 @@ class World:
         self.template = template_services.template_copy(
             source=Template.objects.get(is_default=True), team=self.team, created_by=self.alice
         )
+        # A webhook of the team with a failed delivery of the section's last save.
+        from activity.models import Delivery, Event, Webhook
+
+        self.webhook = Webhook.objects.create(
+            team=self.team, url="http://127.0.0.1:9/", secret="s", kinds=["section.saved"]
+        )
+        self.delivery = Delivery.objects.create(
+            webhook=self.webhook,
+            event=Event.objects.filter(design=self.design, kind="section.saved").latest("id"),
+            status=Delivery.Status.FAILED,
+        )
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -199,6 +210,8 @@ class World:
             "template_id": self.template.pk,
             "role_id": self.team_role.pk,
             "diagram": self.diagram,
+            "webhook_id": self.webhook.pk,
+            "delivery_id": self.delivery.pk,
         }
 
     def client_for(self, role: str, *, enforce_csrf_checks: bool = False) -> Client:
@@ -237,7 +250,7 @@ def _drawn_diagram(design, *, author) -> str:
 def fingerprint() -> dict[str, Any]:
     """Every row of every Crit table, and the number of sessions: a GET must change none."""
     state: dict[str, Any] = {}
-    for label in ("accounts", "designs", "diagrams", "reviews", "exports", "api"):
+    for label in ("accounts", "designs", "diagrams", "reviews", "exports", "api", "activity"):
         for model in apps.get_app_config(label).get_models():
             state[model._meta.label] = list(model.objects.order_by("pk").values_list())
     state["sessions"] = Session.objects.count()

@@ -363,6 +363,17 @@ MATRIX: dict[str, dict[str, str]] = {
     # Search: anyone signed in searches; each finds only what they may read (tests/search/).
     "search:page": {"GET": SIGNED_IN_ANY, "other": LOGIN_THEN_405},
     "api-v1:search": {"GET": API_SIGNED_IN, "other": ALWAYS_405},
+    # Activity: a design's for its readers, a team's for its members; webhooks for owners
+    # (members learn they are not owners, everyone else that there is nothing).
+    "activity:design": {"GET": READERS, "other": LOGIN_THEN_405},
+    "activity:team": {"GET": MEMBERS_ONLY, "other": LOGIN_THEN_405},
+    "activity:webhooks": {"GET": TEAM_OWNERS, "POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "activity:webhook": {"GET": TEAM_OWNERS, "POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "activity:webhook_secret": {"POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "activity:webhook_delete": {"POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "activity:delivery_resend": {"POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
+    "api-v1:design_activity": {"GET": API_READERS, "other": ALWAYS_405},
+    "api-v1:team_activity": {"GET": "401 404 404 200 404 404", "other": ALWAYS_405},
 }
 
 # name -> {method: data (or a function of the world giving it)}
@@ -464,6 +475,8 @@ PAYLOADS: dict[str, dict] = {
     "api-v1:signoff_give": {"POST": {"role": "security"}},
     "search:page": {"GET": {"q": "design"}},
     "api-v1:search": {"GET": {"q": "design"}},
+    "activity:webhooks": {"POST": {"url": "http://127.0.0.1:9/", "kinds": ["section.saved"]}},
+    "activity:webhook": {"POST": {"url": "http://127.0.0.1:9/", "kinds": ["section.saved"]}},
 }
 
 
