@@ -22,3 +22,12 @@ def on_section_saved_reset_signoffs(
 ) -> None:
     if live_signoff_count:  # most saves: no sign-off to reset, nothing to look up
         services.signoffs_reset(section=section, edited_by=edited_by)
+
+
+@receiver(section_saved, dispatch_uid="reviews.anchors_follow")
+def on_section_saved_follow_anchors(
+    sender: Any, *, section: Any, previous_version: int | None = None, **kwargs: Any
+) -> None:
+    """Every save, whichever way it came (the form, the API, a restore, the live room, an
+    applied suggestion): the threads on a passage find it again in the new text."""
+    services.anchors_follow(section=section, previous_version=previous_version)

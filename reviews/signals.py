@@ -31,3 +31,12 @@ signoff_reset = Signal()
 # round_id (int), number (int), started_by_id (int). Not sent for round 1, which starts with
 # the first review request (review_changed says so).
 round_started = Signal()
+
+# A suggested edit was applied: the section got a new revision crediting the reviewer.
+# Arguments: suggestion (Suggestion), actor (User: who applied it), design (Design),
+# section (Section, as saved).
+suggestion_applied = Signal()
+
+# A suggested edit was dismissed with a reply. Arguments: suggestion (Suggestion), actor
+# (User: who dismissed it), design (Design), section (Section).
+suggestion_dismissed = Signal()
