@@ -38,6 +38,12 @@ from reviews.selectors.rounds import (
     changes_since_last_review,
     review_rounds,
 )
+from reviews.selectors.suggestions import (
+    DiffPart,
+    suggestion_diff,
+    suggestion_get_for,
+    suggestion_list,
+)
 from reviews.selectors.threads import (
     OpenIssue,
     ThreadsState,
@@ -52,6 +58,7 @@ __all__ = [
     "ChangesSinceReview",
     "CommentRecord",
     "DesignReview",
+    "DiffPart",
     "IssueChangeRecord",
     "IssueRecord",
     "OpenIssue",
@@ -78,6 +85,9 @@ __all__ = [
     "notification_unread_count",
     "review_record",
     "review_rounds",
+    "suggestion_diff",
+    "suggestion_get_for",
+    "suggestion_list",
     "threads_attach",
     "threads_decorate",
     "threads_state_attach",

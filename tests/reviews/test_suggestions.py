@@ -176,3 +176,76 @@ def test_dismissing_needs_a_reply(section, alice, bob):
     with pytest.raises(ValidationError, match="Say why"):
         services.suggestion_dismiss(suggestion=suggestion, dismissed_by=alice, reply="  ")
     assert Suggestion.objects.get(pk=suggestion.pk).status == "open"
+
+
+# The pages --------------------------------------------------------------------------------
+
+
+def htmx_post(client, url, data=None):
+    return client.post(url, data or {}, HTTP_HX_REQUEST="true")
+
+
+def test_the_thread_shows_the_passage_and_the_suggestion_as_a_diff(client, section, alice, bob):
+    suggestion = suggest(section, bob)
+    client.force_login(alice)
+    page = client.get(section.design.get_absolute_url()).content.decode()
+    assert 'data-passage-exact="Reads go to the replicas"' in page
+    assert "<del>replicas</del><ins>nearest replica</ins>" in page
+    assert f"/comments/{suggestion.pk}/suggestion/apply/" in page
+
+
+def test_a_reviewer_sees_no_apply_button(client, section, bob):
+    suggestion = suggest(section, bob)
+    client.force_login(bob)
+    page = client.get(section.design.get_absolute_url()).content.decode()
+    assert "Suggested edit" in page
+    assert f"/comments/{suggestion.pk}/suggestion/apply/" not in page
+
+
+def test_the_comment_form_suggests_an_edit_of_a_passage(client, section, bob):
+    client.force_login(bob)
+    url = f"/reviews/designs/{section.design_id}/sections/{section.key}/comments/"
+    response = htmx_post(
+        client,
+        url,
+        {
+            "body": "",
+            "exact": PASSAGE,
+            "start": "0",
+            "end": str(len(PASSAGE)),
+            "suggest": "1",
+            "replacement": "Reads go anywhere",
+        },
+    )
+    assert response.status_code == 200
+    suggestion = Suggestion.objects.get()
+    assert (suggestion.original, suggestion.replacement) == (PASSAGE, "Reads go anywhere")
+    assert "Suggested edit" in response.content.decode()
+
+
+def test_applying_from_the_page_shows_it_applied(client, section, alice, bob):
+    suggestion = suggest(section, bob)
+    client.force_login(alice)
+    response = htmx_post(client, f"/reviews/comments/{suggestion.pk}/suggestion/apply/")
+    assert response.status_code == 200
+    assert "suggested by bob, applied by alice" in response.content.decode()
+
+
+def test_a_conflict_on_apply_is_a_clear_400_and_changes_nothing(client, section, alice, bob):
+    suggestion = suggest(section, bob)
+    save(section, TEXT.replace("the replicas", "any replica"), alice)
+    client.force_login(alice)
+    response = htmx_post(client, f"/reviews/comments/{suggestion.pk}/suggestion/apply/")
+    assert response.status_code == 400
+    assert "the edits overlap: nothing was applied" in response.content.decode()
+    assert Suggestion.objects.get(pk=suggestion.pk).status == "open"
+
+
+def test_dismissing_from_the_page_needs_a_reply(client, section, alice, bob):
+    suggestion = suggest(section, bob)
+    client.force_login(alice)
+    url = f"/reviews/comments/{suggestion.pk}/suggestion/dismiss/"
+    assert htmx_post(client, url, {"body": ""}).status_code == 400
+    response = htmx_post(client, url, {"body": "Not now."})
+    assert response.status_code == 200
+    assert Suggestion.objects.get(pk=suggestion.pk).status == "dismissed"
