@@ -29,3 +29,7 @@ api.add_router("/", reviews.router)
 api.add_router("/", signoffs.router)
 api.add_router("/", rounds.router)
 api.add_router("/", exports.router)
+
+from api.v1 import suggestions  # noqa: E402 (appended: one line per feature)
+
+api.add_router("/", suggestions.router)
