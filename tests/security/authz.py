@@ -182,6 +182,16 @@ class World:
         self.template = template_services.template_copy(
             source=Template.objects.get(is_default=True), team=self.team, created_by=self.alice
         )
+        # A suggested edit of a passage, by the other reviewer.
+        from reviews import services as review_services
+
+        self.suggestion = review_services.comment_add(
+            section=self.section,
+            author=self.users["comment_author"],
+            body="Shorter?",
+            passage=review_services.PassageInput(exact="Second answer"),
+            replacement="Answer two",
+        )
 
     def kwargs(self) -> dict[str, Any]:
         return {

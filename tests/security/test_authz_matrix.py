@@ -360,6 +360,22 @@ MATRIX: dict[str, dict[str, str]] = {
     "api-v1:template_detail": {"GET": "401 404 404 200 404 404", "other": ALWAYS_405},
     "api-v1:template_update": {"PUT": "401 404 404 403 404 404", "other": ALWAYS_405},
     "api-v1:design_import": {"POST": "401 422 422 201 422 422", "other": ALWAYS_405},
+    # Suggested edits: readers suggest (through the comment form or the API); the team
+    # applies or dismisses (with a reply).
+    "reviews:suggestion_apply": {
+        "POST": "302 404 404 302 403 403",
+        "hx-POST": "302 404 404 200 403 403",
+        "other": LOGIN_THEN_405,
+    },
+    "reviews:suggestion_dismiss": {
+        "POST": "302 404 404 302 403 403",
+        "hx-POST": "302 404 404 200 403 403",
+        "other": LOGIN_THEN_405,
+    },
+    "api-v1:suggestion_list": {"GET": API_READERS, "other": ALWAYS_405},
+    "api-v1:suggestion_create": {"POST": "401 404 404 201 201 201", "other": ALWAYS_405},
+    "api-v1:suggestion_apply": {"POST": "401 404 404 200 403 403", "other": ALWAYS_405},
+    "api-v1:suggestion_dismiss": {"POST": "401 404 404 200 403 403", "other": ALWAYS_405},
 }
 
 # name -> {method: data (or a function of the world giving it)}
@@ -459,6 +475,9 @@ PAYLOADS: dict[str, dict] = {
     "api-v1:export_create": {"POST": {"format": "markdown"}},
     "api-v1:signoff_settings_set": {"PUT": {"owner": "member", "roles": ["security"]}},
     "api-v1:signoff_give": {"POST": {"role": "security"}},
+    "reviews:suggestion_dismiss": {"POST": {"body": "Not now."}},
+    "api-v1:suggestion_create": {"POST": {"replacement": "Shorter."}},
+    "api-v1:suggestion_dismiss": {"POST": {"body": "Not now."}},
 }
 
 
@@ -474,6 +493,10 @@ KWARGS = {
         "token": email_verification_token(w.users["outsider"]),
     },
     "accounts:password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "not-a-token"},
+    "reviews:suggestion_apply": lambda w: {"comment_id": w.suggestion.pk},
+    "reviews:suggestion_dismiss": lambda w: {"comment_id": w.suggestion.pk},
+    "api-v1:suggestion_apply": lambda w: {"comment_id": w.suggestion.pk},
+    "api-v1:suggestion_dismiss": lambda w: {"comment_id": w.suggestion.pk},
 }
 
 
