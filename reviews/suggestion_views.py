@@ -22,6 +22,12 @@ def suggestion_apply(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
         services.suggestion_apply(suggestion=suggestion, applied_by=request.user)
     except (ValidationError, PermissionError) as exc:
         return _refusal(request, access, key, exc, error_for=f"suggestion-{suggestion.pk}")
+    if request.htmx:
+        # The section's text changed too: the page loads again (a redirect to the same page
+        # with another #fragment would only scroll).
+        response = HttpResponse(status=200)
+        response["HX-Refresh"] = "true"
+        return response
     return _threads_response(request, access, key)
 
 

@@ -228,7 +228,9 @@ def test_applying_from_the_page_shows_it_applied(client, section, alice, bob):
     client.force_login(alice)
     response = htmx_post(client, f"/reviews/comments/{suggestion.pk}/suggestion/apply/")
     assert response.status_code == 200
-    assert "suggested by bob, applied by alice" in response.content.decode()
+    assert response["HX-Refresh"] == "true"
+    page = client.get(section.design.get_absolute_url()).content.decode()
+    assert "suggested by bob, applied by alice" in page
 
 
 def test_a_conflict_on_apply_is_a_clear_400_and_changes_nothing(client, section, alice, bob):
