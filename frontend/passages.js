@@ -87,11 +87,11 @@
     var form = box && box.querySelector("form");
     if (!form) { return false; }
     box.open = true;
-    setField(form, "exact", passage.exact);
-    setField(form, "prefix", passage.prefix);
-    setField(form, "suffix", passage.suffix);
-    setField(form, "start", String(passage.start));
-    setField(form, "end", String(passage.end));
+    setField(form, "passage_exact", passage.exact);
+    setField(form, "passage_prefix", passage.prefix);
+    setField(form, "passage_suffix", passage.suffix);
+    setField(form, "passage_start", String(passage.start));
+    setField(form, "passage_end", String(passage.end));
     var shown = form.querySelector(".passage-chosen");
     if (shown) {
       shown.hidden = false;
@@ -109,7 +109,7 @@
   }
 
   function clearPassage(form) {
-    ["exact", "prefix", "suffix", "start", "end"].forEach(function (name) { setField(form, name, ""); });
+    ["exact", "prefix", "suffix", "start", "end"].forEach(function (name) { setField(form, "passage_" + name, ""); });
     var shown = form.querySelector(".passage-chosen");
     if (shown) { shown.hidden = true; }
     var replacement = form.querySelector('[name="replacement"]');

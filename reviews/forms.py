@@ -8,11 +8,11 @@ class CommentForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), strip=False, required=False)
     raise_issue = forms.BooleanField(required=False, label="Raise as an issue")
     # The passage commented on, as the browser quotes it (frontend/passages.js).
-    exact = forms.CharField(required=False, strip=False, max_length=5000)
-    prefix = forms.CharField(required=False, strip=False, max_length=256)
-    suffix = forms.CharField(required=False, strip=False, max_length=256)
-    start = forms.IntegerField(required=False, min_value=0, max_value=10_000_000)
-    end = forms.IntegerField(required=False, min_value=0, max_value=10_000_000)
+    passage_exact = forms.CharField(required=False, strip=False, max_length=5000)
+    passage_prefix = forms.CharField(required=False, strip=False, max_length=256)
+    passage_suffix = forms.CharField(required=False, strip=False, max_length=256)
+    passage_start = forms.IntegerField(required=False, min_value=0, max_value=10_000_000)
+    passage_end = forms.IntegerField(required=False, min_value=0, max_value=10_000_000)
     suggest = forms.BooleanField(required=False, label="Suggest an edit")
     replacement = forms.CharField(required=False, strip=False, widget=forms.Textarea)
 
@@ -21,14 +21,14 @@ class CommentForm(forms.Form):
         from reviews.services import PassageInput
 
         data = self.cleaned_data
-        if not data.get("exact"):
+        if not data.get("passage_exact"):
             return None
         return PassageInput(
-            exact=data["exact"],
-            prefix=data.get("prefix") or "",
-            suffix=data.get("suffix") or "",
-            start=data.get("start") or 0,
-            end=data.get("end") or 0,
+            exact=data["passage_exact"],
+            prefix=data.get("passage_prefix") or "",
+            suffix=data.get("passage_suffix") or "",
+            start=data.get("passage_start") or 0,
+            end=data.get("passage_end") or 0,
         )
 
     def replacement_text(self) -> str | None:

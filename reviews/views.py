@@ -123,7 +123,7 @@ def _form_error(form: CommentForm) -> str:
     if "body" in form.errors or not form.errors:
         return "Write something first."
     field, problems = next(iter(form.errors.items()))
-    return f"{field}: {' '.join(problems)}"
+    return f"{field}: {' '.join(str(p) for p in problems)}"
 
 
 # Comments ----------------------------------------------------------------------------------

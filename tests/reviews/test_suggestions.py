@@ -210,9 +210,9 @@ def test_the_comment_form_suggests_an_edit_of_a_passage(client, section, bob):
         url,
         {
             "body": "",
-            "exact": PASSAGE,
-            "start": "0",
-            "end": str(len(PASSAGE)),
+            "passage_exact": PASSAGE,
+            "passage_start": "0",
+            "passage_end": str(len(PASSAGE)),
             "suggest": "1",
             "replacement": "Reads go anywhere",
         },
