@@ -251,3 +251,31 @@ def test_dismissing_from_the_page_needs_a_reply(client, section, alice, bob):
     response = htmx_post(client, url, {"body": "Not now."})
     assert response.status_code == 200
     assert Suggestion.objects.get(pk=suggestion.pk).status == "dismissed"
+
+
+def test_the_section_history_credits_the_reviewer_of_an_applied_suggestion(
+    client, section, alice, bob
+):
+    services.suggestion_apply(suggestion=suggest(section, bob), applied_by=alice)
+    client.force_login(alice)
+    page = client.get(f"/designs/{section.design_id}/sections/{section.key}/history/")
+    assert page.status_code == 200
+    assert 'alice\n                  <span class="muted">with bob</span>' in page.content.decode()
+
+
+def test_quotes_and_suggestions_are_shown_as_text_never_as_html(client, reviewed, alice, bob):
+    section = section_of(reviewed)
+    save(section, "Keep <b>this</b> and `<img src=x onerror=alert(1)>` apart.", alice)
+    section.refresh_from_db()
+    services.comment_add(
+        section=section,
+        author=bob,
+        body="Hm",
+        passage=PassageInput(exact="<img src=x onerror=alert(1)>"),
+        replacement='<script>alert("x")</script>',
+    )
+    client.force_login(alice)
+    page = client.get(section.design.get_absolute_url()).content.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<img src=x onerror" not in page
+    assert '<script>alert("x")' not in page
