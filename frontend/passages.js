@@ -98,7 +98,8 @@
       shown.querySelector(".passage-quote").textContent = passage.exact;
     }
     var replacement = form.querySelector('[name="replacement"]');
-    if (replacement) { replacement.value = passage.exact.trim(); }
+    // The box holds the section's Markdown: offer the passage as written there.
+    if (replacement) { replacement.value = sourceQuote(replacement.defaultValue, passage.exact.trim(), passage.start); }
     var target = form.querySelector(".suggest-target");
     if (target) { target.textContent = "the passage"; }
     if (button) { button.hidden = true; }
@@ -106,6 +107,41 @@
     if (field) { field.focus(); }
     box.scrollIntoView({ block: "nearest" });
     return true;
+  }
+
+  var MARKS = "*_`";
+
+  function nearest(text, quote, hint) {
+    var best = -1;
+    var at = text.indexOf(quote);
+    while (at !== -1) {
+      if (best === -1 || Math.abs(at - hint) < Math.abs(best - hint)) { best = at; }
+      at = text.indexOf(quote, at + 1);
+    }
+    return best;
+  }
+
+  // The rendered quote as written in the Markdown ``source``: found as it is, or with the
+  // emphasis and code marks the rendering dropped; the rendered text when it is not there.
+  function sourceQuote(source, exact, hint) {
+    if (!source || !exact) { return exact; }
+    if (source.indexOf(exact) !== -1) { return exact; }
+    var kept = [];
+    var stripped = "";
+    for (var i = 0; i < source.length; i++) {
+      if (MARKS.indexOf(source[i]) === -1) { kept.push(i); stripped += source[i]; }
+    }
+    var target = exact.replace(/[*_`]/g, "");
+    var at = target ? nearest(stripped, target, hint) : -1;
+    if (at === -1) { return exact; }
+    var start = kept[at];
+    var end = kept[at + target.length - 1] + 1;
+    ["**", "`", "*", "_"].forEach(function (mark) {
+      if (source.slice(start, end).split(mark).length % 2 === 1) { return; } // balanced
+      if (source.slice(end, end + mark.length) === mark) { end += mark.length; }
+      else if (source.slice(start - mark.length, start) === mark) { start -= mark.length; }
+    });
+    return source.slice(start, end);
   }
 
   function clearPassage(form) {

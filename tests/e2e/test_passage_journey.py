@@ -76,6 +76,20 @@ def test_select_comment_highlight_suggest_and_apply(sign_in, design_url):
     thread.locator("summary").first.click()
     expect(mark).to_have_count(1)
 
+    # A passage with Markdown in it is offered as written; dropping it offers the section.
+    assert bob.evaluate(SELECT, [KEY, "We shard by "])
+    bob.evaluate(
+        """() => { const s = window.getSelection(); s.extend(
+             document.querySelector('#section-how-to-scale-the-db .section-body strong')
+             .nextSibling, 1); }"""
+    )
+    bob.get_by_role("button", name="Comment on this passage").click()
+    replacement = bob.locator(f"{threads} textarea[name=replacement]")
+    expect(replacement).to_have_value("We shard by **tenant**.")
+    bob.locator(f"{threads} .passage-clear").click()
+    expect(replacement).to_have_value(TEXT)
+    expect(bob.locator(f"{threads} .passage-chosen")).to_be_hidden()
+
     # bob suggests an edit of another passage from the keyboard ("c").
     assert bob.evaluate(SELECT, [KEY, "writes go to the primary"])
     bob.keyboard.press("c")
