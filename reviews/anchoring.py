@@ -132,24 +132,36 @@ def _fuzzy(text: str, exact: str, hint: int) -> Span | None:
     return found
 
 
-def follow(old: str, new: str, span: Span) -> Span | None:
-    """Where the passage ``span`` of ``old`` is in ``new``, carried through the edits
-    between them (a character diff); None when what is there now is too little like it."""
-    dmp = diff_match_patch()
-    diffs = dmp.diff_main(old, new, False)
-    dmp.diff_cleanupSemantic(diffs)
-    start, end = dmp.diff_xIndex(diffs, span.start), dmp.diff_xIndex(diffs, span.end)
-    if end <= start:
-        return None
-    found = new[start:end]
-    stripped = found.strip()
-    if not stripped:
-        return None
-    start += len(found) - len(found.lstrip())
-    end = start + len(stripped)
-    if _similarity(dmp, old[span.start : span.end], stripped) < MIN_SIMILARITY - 0.1:
-        return None
-    return Span(start, end)
+class Edits:
+    """The edits from ``old`` to ``new`` (a character diff, computed once for every passage
+    carried through them; at most ``DIFF_SECONDS`` of work, as a save waits for it)."""
+
+    DIFF_SECONDS = 0.25
+
+    def __init__(self, old: str, new: str):
+        self.dmp = diff_match_patch()
+        self.dmp.Diff_Timeout = self.DIFF_SECONDS
+        self.old, self.new = old, new
+        self.diffs = self.dmp.diff_main(old, new)
+        self.dmp.diff_cleanupSemantic(self.diffs)
+
+    def follow(self, span: Span) -> Span | None:
+        """Where the passage ``span`` of the old text is in the new one; None when what is
+        there now is too little like it."""
+        start = self.dmp.diff_xIndex(self.diffs, span.start)
+        end = self.dmp.diff_xIndex(self.diffs, span.end)
+        if end <= start:
+            return None
+        found = self.new[start:end]
+        stripped = found.strip()
+        if not stripped:
+            return None
+        start += len(found) - len(found.lstrip())
+        end = start + len(stripped)
+        before = self.old[span.start : span.end]
+        if _similarity(self.dmp, before, stripped) < MIN_SIMILARITY - 0.1:
+            return None
+        return Span(start, end)
 
 
 def locate(

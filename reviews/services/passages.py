@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from designs.models import Revision, Section
-from reviews.anchoring import CONTEXT, Quote, Span, follow, locate, quote_of
+from reviews.anchoring import CONTEXT, Edits, Quote, Span, locate, quote_of
 from reviews.models import Comment, CommentAnchor
 
 # A passage longer than this is a comment on the section.
@@ -103,19 +103,20 @@ def anchors_follow(*, section: Section, previous_version: int | None = None) -> 
     )
     changed: list[CommentAnchor] = []
     now = timezone.now()
-    previous: list[str | None] = []  # loaded at most once
+    edits: list[Edits | None] = []  # the previous text and the diff: at most once
     for anchor in anchors:
         span = _exact_again(section.body, anchor)
         if span is None and previous_version is not None:
-            if not previous:
-                previous.append(
+            if not edits:
+                old = (
                     Revision.objects.filter(section_id=section.pk, version=previous_version)
                     .values_list("body", flat=True)
                     .first()
                 )
-            old = previous[0]
-            if old is not None and old[anchor.start : anchor.end] == anchor.exact:
-                span = follow(old, section.body, Span(anchor.start, anchor.end))
+                edits.append(None if old is None else Edits(old, section.body))
+            since = edits[0]
+            if since is not None and since.old[anchor.start : anchor.end] == anchor.exact:
+                span = since.follow(Span(anchor.start, anchor.end))
             else:
                 span = locate(section.body, exact=anchor.exact, hint=anchor.start)
         if span is None:
