@@ -136,14 +136,15 @@ class Edits:
     """The edits from ``old`` to ``new`` (a character diff, computed once for every passage
     carried through them; at most ``DIFF_SECONDS`` of work, as a save waits for it)."""
 
-    DIFF_SECONDS = 0.25
+    DIFF_SECONDS = 1.0
 
     def __init__(self, old: str, new: str):
         self.dmp = diff_match_patch()
         self.dmp.Diff_Timeout = self.DIFF_SECONDS
         self.old, self.new = old, new
-        self.diffs = self.dmp.diff_main(old, new)
-        self.dmp.diff_cleanupSemantic(self.diffs)
+        # Character by character, with no semantic cleanup: that would fold the small
+        # equalities between nearby edits into one large change and lose passages in it.
+        self.diffs = self.dmp.diff_main(old, new, False)
 
     def follow(self, span: Span) -> Span | None:
         """Where the passage ``span`` of the old text is in the new one; None when what is
