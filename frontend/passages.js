@@ -97,10 +97,10 @@
       shown.hidden = false;
       shown.querySelector(".passage-quote").textContent = passage.exact;
     }
-    var replacement = form.querySelector('[name="replacement"]');
+    var replacement = form.elements.namedItem("replacement");
     // The box holds the section's Markdown: offer the passage as written there.
     if (replacement) { replacement.value = sourceQuote(replacement.defaultValue, passage.exact.trim(), passage.start); }
-    var target = form.querySelector(".suggest-target");
+    var target = passage.section.querySelector(".suggest-target");
     if (target) { target.textContent = "the passage"; }
     if (button) { button.hidden = true; }
     var field = form.querySelector('textarea[name="body"]');
@@ -148,9 +148,9 @@
     ["exact", "prefix", "suffix", "start", "end"].forEach(function (name) { setField(form, "passage_" + name, ""); });
     var shown = form.querySelector(".passage-chosen");
     if (shown) { shown.hidden = true; }
-    var replacement = form.querySelector('[name="replacement"]');
+    var replacement = form.elements.namedItem("replacement");
     if (replacement) { replacement.value = replacement.defaultValue; }
-    var target = form.querySelector(".suggest-target");
+    var target = form.closest(".threads").querySelector(".suggest-target");
     if (target) { target.textContent = "the whole section"; }
   }
 
@@ -253,6 +253,20 @@
   document.addEventListener("click", function (event) {
     var clear = event.target.closest && event.target.closest(".passage-clear");
     if (clear) { clearPassage(clear.closest("form")); }
+    // "Suggest" sends the comment form as a suggestion.
+    var send = event.target.closest && event.target.closest(".suggest-send");
+    if (send && send.form) {
+      var tick = send.form.elements.namedItem("suggest");
+      if (tick) { tick.checked = true; }
+    }
+  });
+  // Editing the suggested text means suggesting it.
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (field.name === "replacement" && field.form) {
+      var tick = field.form.elements.namedItem("suggest");
+      if (tick) { tick.checked = true; }
+    }
   });
 
   // A thread opened or closed (toggle does not bubble: listen while it goes down).
