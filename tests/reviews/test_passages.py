@@ -144,11 +144,12 @@ def test_a_restore_re_anchors_too(section, bob, alice):
     old_version = section.version
     save(section, "Intro.\n\n" + TEXT, alice)
     current = type(section).objects.get(pk=section.pk)
-    design_services.section_restore(
+    restored = design_services.section_restore(
         section=current, version=old_version, base_version=current.version, restored_by=alice
     )
     anchor = CommentAnchor.objects.get(comment=comment)
     assert (anchor.start, anchor.status) == (TEXT.index(PASSAGE), "anchored")
+    assert anchor.section_version == restored.version
 
 
 def test_a_save_reads_the_anchors_once_whatever_their_number(
