@@ -42,7 +42,6 @@ from reviews.selectors.suggestions import (
     DiffPart,
     suggestion_diff,
     suggestion_get_for,
-    suggestion_list,
 )
 from reviews.selectors.threads import (
     OpenIssue,
@@ -87,7 +86,6 @@ __all__ = [
     "review_rounds",
     "suggestion_diff",
     "suggestion_get_for",
-    "suggestion_list",
     "threads_attach",
     "threads_decorate",
     "threads_state_attach",

@@ -7,7 +7,6 @@ from diff_match_patch import diff_match_patch
 from django.http import Http404
 
 from accounts.models import User
-from designs.models import Section
 from designs.selectors import DesignAccess
 from reviews.models import Suggestion
 from reviews.selectors.access import comment_get_for
@@ -24,16 +23,6 @@ def suggestion_get_for(user: User, comment_id: int) -> tuple[DesignAccess, Sugge
     suggestion.design = access.design
     suggestion.section = comment.section
     return access, suggestion
-
-
-def suggestion_list(*, section: Section) -> list[Suggestion]:
-    """A section's suggestions, oldest first, each with its thread's comment and author and
-    its anchor: one query."""
-    return list(
-        Suggestion.objects.filter(section=section)
-        .select_related("comment__author", "comment__anchor", "decided_by")
-        .order_by("created_at", "pk")
-    )
 
 
 @dataclass(frozen=True)
