@@ -23,6 +23,7 @@ class EventKind(models.TextChoices):
     REVIEW_WITHDRAWN = "review.withdrawn", "Review request withdrawn"
     ROUND_STARTED = "round.started", "Review round started"
     SUGGESTION_APPLIED = "suggestion.applied", "Suggestion applied"
+    SUGGESTION_DISMISSED = "suggestion.dismissed", "Suggestion dismissed"
     EXPORT_REQUESTED = "export.requested", "Export requested"
     MEMBERSHIP_CHANGED = "membership.changed", "Membership changed"
     TEAM_ROLE_CHANGED = "team_role.changed", "Team role changed"

@@ -19,6 +19,8 @@ from reviews.signals import (
     round_started,
     signoff_given,
     signoff_reset,
+    suggestion_applied,
+    suggestion_dismissed,
     verdict_given,
 )
 
@@ -220,4 +222,43 @@ def on_role_changed(sender, *, team, role, action, member, changed_by, **kwargs)
         team_id=team.pk,
         summary=summary,
         data={"role": role.name, "action": action, "member": who or None},
+    )
+
+
+def _suggestion_data(suggestion) -> dict:
+    return {
+        "section_key": suggestion.section.key,
+        "comment_id": suggestion.comment_id,
+        "suggested_by": suggestion.comment.author.username if suggestion.comment.author else None,
+        "whole_section": suggestion.whole_section,
+    }
+
+
+@receiver(suggestion_applied, dispatch_uid="activity.suggestion_applied")
+def on_suggestion_applied(sender, *, suggestion, actor, design, section, **kwargs) -> None:
+    by = suggestion.comment.author
+    credit = f" by {by.username}" if by is not None else ""
+    event_record(
+        kind=EventKind.SUGGESTION_APPLIED,
+        actor=actor,
+        team_id=design.team_id,
+        design_id=design.pk,
+        section_id=section.pk,
+        summary=f"{actor.username} applied a suggested edit{credit} to {_quoted(section.title)}",
+        data={**_suggestion_data(suggestion), "version": suggestion.applied_version},
+    )
+
+
+@receiver(suggestion_dismissed, dispatch_uid="activity.suggestion_dismissed")
+def on_suggestion_dismissed(sender, *, suggestion, actor, design, section, **kwargs) -> None:
+    by = suggestion.comment.author
+    credit = f" by {by.username}" if by is not None else ""
+    event_record(
+        kind=EventKind.SUGGESTION_DISMISSED,
+        actor=actor,
+        team_id=design.team_id,
+        design_id=design.pk,
+        section_id=section.pk,
+        summary=f"{actor.username} dismissed a suggested edit{credit} on {_quoted(section.title)}",
+        data=_suggestion_data(suggestion),
     )

@@ -248,6 +248,8 @@ class HistoryEntry:
     version: int  # the newest version in the entry
     first_version: int
     revisions: list[Revision] = field(default_factory=list)
+    # Others credited on these saves (who typed along live, whose suggestion was applied).
+    co_author_names: list[str] = field(default_factory=list)
 
     @property
     def save_count(self) -> int:
@@ -263,8 +265,15 @@ def section_history(*, section: Section) -> list[HistoryEntry]:
     no one else's save between them) make one entry. Restores always stand alone."""
     window = timedelta(seconds=settings.CRIT_HISTORY_FOLD_SECONDS)
     entries: list[HistoryEntry] = []
+    # The first co-author of each save, in the same query.
+    co_author = Revision.co_authors.through.objects.filter(revision_id=OuterRef("pk")).order_by(
+        "user__username"
+    )
     revisions = (
-        Revision.objects.filter(section=section).select_related("author").order_by("version")
+        Revision.objects.filter(section=section)
+        .select_related("author")
+        .annotate(co_author_name=Subquery(co_author.values("user__username")[:1]))
+        .order_by("version")
     )
     for revision in revisions:
         last = entries[-1] if entries else None
@@ -278,6 +287,9 @@ def section_history(*, section: Section) -> list[HistoryEntry]:
             last.revisions.append(revision)
             last.last_at = revision.created_at
             last.version = revision.version
+            name = revision.co_author_name  # type: ignore[attr-defined]
+            if name and name not in last.co_author_names:
+                last.co_author_names.append(name)
         else:
             entries.append(
                 HistoryEntry(
@@ -287,6 +299,7 @@ def section_history(*, section: Section) -> list[HistoryEntry]:
                     version=revision.version,
                     first_version=revision.version,
                     revisions=[revision],
+                    co_author_names=[n for n in [revision.co_author_name] if n],  # type: ignore[attr-defined]
                 )
             )
     entries.reverse()

@@ -3,10 +3,12 @@ from django.contrib import admin
 from designs.admin import ServiceOwnedAdmin, ServiceOwnedInline
 from reviews.models import (
     Comment,
+    CommentAnchor,
     IssueChange,
     Notification,
     NotificationSettings,
     ReviewRequest,
+    Suggestion,
     Verdict,
 )
 
@@ -54,3 +56,21 @@ class NotificationAdmin(admin.ModelAdmin):
 class NotificationSettingsAdmin(admin.ModelAdmin):
     list_display = ["user", "email_enabled"]
     raw_id_fields = ["user"]
+
+
+@admin.register(CommentAnchor)
+class CommentAnchorAdmin(ServiceOwnedAdmin):
+    """Anchors follow every save of their section: services only."""
+
+    list_display = ["comment", "section", "status", "section_version", "updated_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["comment", "section"]
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(ServiceOwnedAdmin):
+    """Applying a suggestion saves a revision: services only."""
+
+    list_display = ["comment", "section", "status", "decided_by", "applied_version"]
+    list_filter = ["status"]
+    raw_id_fields = ["comment", "design", "section", "decided_by"]

@@ -4,8 +4,42 @@ from reviews.models import Comment, EmailDelivery, Notification, NotificationSet
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), strip=False)
+    # Optional here: a suggested edit may come without a word; the service decides.
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), strip=False, required=False)
     raise_issue = forms.BooleanField(required=False, label="Raise as an issue")
+    # The passage commented on, as the browser quotes it (frontend/passages.js).
+    passage_exact = forms.CharField(required=False, strip=False, max_length=5000)
+    passage_prefix = forms.CharField(required=False, strip=False, max_length=256)
+    passage_suffix = forms.CharField(required=False, strip=False, max_length=256)
+    passage_start = forms.IntegerField(required=False, min_value=0, max_value=10_000_000)
+    passage_end = forms.IntegerField(required=False, min_value=0, max_value=10_000_000)
+    suggest = forms.BooleanField(required=False, label="Suggest an edit")
+    replacement = forms.CharField(required=False, strip=False, widget=forms.Textarea)
+
+    def passage(self):
+        """The passage named, if any (after is_valid())."""
+        from reviews.services import PassageInput
+
+        data = self.cleaned_data
+        if not data.get("passage_exact"):
+            return None
+        return PassageInput(
+            exact=data["passage_exact"],
+            prefix=data.get("passage_prefix") or "",
+            suffix=data.get("passage_suffix") or "",
+            start=data.get("passage_start") or 0,
+            end=data.get("passage_end") or 0,
+        )
+
+    def replacement_text(self) -> str | None:
+        """The suggested text when the box is ticked (after is_valid())."""
+        if not self.cleaned_data.get("suggest"):
+            return None
+        return self.cleaned_data.get("replacement") or ""
+
+
+class SuggestionDismissForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), strip=False)
 
 
 class ReplyForm(forms.Form):

@@ -508,3 +508,119 @@ class SectionSignoff(models.Model):
     @property
     def is_live(self) -> bool:
         return self.reset_at is None and self.withdrawn_at is None
+
+
+class CommentAnchor(models.Model):
+    """The passage a thread is about, kept as a W3C Web Annotation TextQuoteSelector over
+    the section's Markdown source: the quote (``exact``) with some text before and after it
+    and a position hint (``start``, ``end``). Every save of the section finds the passage
+    again (``reviews.anchoring``); a passage that is gone is marked removed and keeps its
+    last quote. ``quote`` is the passage as first commented on."""
+
+    class Status(models.TextChoices):
+        ANCHORED = "anchored", "Anchored"
+        REMOVED = "removed", "Passage removed"
+
+    comment = models.OneToOneField(
+        Comment, on_delete=models.CASCADE, primary_key=True, related_name="anchor"
+    )
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="comment_anchors")
+    quote = models.TextField()
+    exact = models.TextField()
+    prefix = models.TextField(blank=True)
+    suffix = models.TextField(blank=True)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ANCHORED)
+    # The section's version the passage was last found in.
+    section_version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["anchored", "removed"]),
+                name="comment_anchor_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")), name="comment_anchor_span"
+            ),
+        ]
+        indexes = [
+            # A save reads the section's anchors still in place.
+            models.Index(
+                fields=["section"],
+                name="comment_anchor_anchored",
+                condition=models.Q(status="anchored"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Anchor of {self.comment_id} ({self.status})"
+
+    @property
+    def is_removed(self) -> bool:
+        return self.status == self.Status.REMOVED
+
+
+class Suggestion(models.Model):
+    """A suggested edit: ``replacement`` for the passage ``original`` (at ``start``..``end``
+    of ``base_body``, the section's text at ``base_version``) or, with ``whole_section``,
+    for the whole text. The section's editors apply it (a new revision crediting the
+    reviewer) or dismiss it with a reply."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        APPLIED = "applied", "Applied"
+        DISMISSED = "dismissed", "Dismissed"
+
+    comment = models.OneToOneField(
+        Comment, on_delete=models.CASCADE, primary_key=True, related_name="suggestion"
+    )
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="+")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="suggestions")
+    whole_section = models.BooleanField(default=False)
+    original = models.TextField(blank=True)
+    replacement = models.TextField(blank=True)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    base_version = models.PositiveIntegerField()
+    base_body = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    applied_version = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["open", "applied", "dismissed"]),
+                name="suggestion_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")), name="suggestion_span"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="applied") | models.Q(applied_version__isnull=False),
+                name="suggestion_applied_has_version",
+            ),
+        ]
+        indexes = [models.Index(fields=["section", "status"])]
+
+    def __str__(self) -> str:
+        return f"Suggestion {self.comment_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def suggested_body(self) -> str:
+        """The section's text at ``base_version`` with the suggestion made."""
+        return self.base_body[: self.start] + self.replacement + self.base_body[self.end :]

@@ -32,3 +32,12 @@ def on_design_created(
         services.signoff_requirements_from_template(
             design=design, signoff_roles=signoff_roles, created_by=created_by
         )
+
+
+@receiver(section_saved, dispatch_uid="reviews.anchors_follow")
+def on_section_saved_follow_anchors(
+    sender: Any, *, section: Any, previous_version: int | None = None, **kwargs: Any
+) -> None:
+    """Every save, whichever way it came (the form, the API, a restore, the live room, an
+    applied suggestion): the threads on a passage find it again in the new text."""
+    services.anchors_follow(section=section, previous_version=previous_version)

@@ -51,3 +51,11 @@ review_requested = Signal()
 # A review request was withdrawn. Arguments: design (Design), reviewer (User),
 # withdrawn_by (User).
 review_withdrawn = Signal()
+# A suggested edit was applied: the section got a new revision crediting the reviewer.
+# Arguments: suggestion (Suggestion), actor (User: who applied it), design (Design),
+# section (Section, as saved).
+suggestion_applied = Signal()
+
+# A suggested edit was dismissed with a reply. Arguments: suggestion (Suggestion), actor
+# (User: who dismissed it), design (Design), section (Section).
+suggestion_dismissed = Signal()

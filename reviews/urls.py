@@ -1,7 +1,7 @@
 from django.urls import path
 
 import config.converters  # noqa: F401 (registers the <id:> converter)
-from reviews import signoff_views, views
+from reviews import signoff_views, suggestion_views, views
 
 app_name = "reviews"
 
@@ -27,6 +27,16 @@ urlpatterns = [
     path(comment + "delete/", views.comment_delete, name="comment_delete"),
     path(comment + "issue/", views.issue_status_change, name="issue_status"),
     path(comment + "resolve/", views.thread_resolve, name="thread_resolve"),
+    path(
+        comment + "suggestion/apply/",
+        suggestion_views.suggestion_apply,
+        name="suggestion_apply",
+    ),
+    path(
+        comment + "suggestion/dismiss/",
+        suggestion_views.suggestion_dismiss,
+        name="suggestion_dismiss",
+    ),
     path(
         "designs/<id:design_id>/sections/<slug:key>/signoff/",
         signoff_views.signoff_give,

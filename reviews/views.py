@@ -119,6 +119,13 @@ def _refusal(
     return _threads_response(request, access, key, status=400, error=_messages_of(exc), **extra)
 
 
+def _form_error(form: CommentForm) -> str:
+    if "body" in form.errors or not form.errors:
+        return "Write something first."
+    field, problems = next(iter(form.errors.items()))
+    return f"{field}: {' '.join(str(p) for p in problems)}"
+
+
 # Comments ----------------------------------------------------------------------------------
 
 
@@ -134,7 +141,7 @@ def comment_add(request: HtmxHttpRequest, design_id: int, key: str) -> HttpRespo
             access,
             key,
             status=400,
-            error="Write something first.",
+            error=_form_error(form),
             error_for="new",
             draft=draft,
         )
@@ -144,6 +151,8 @@ def comment_add(request: HtmxHttpRequest, design_id: int, key: str) -> HttpRespo
             author=request.user,
             body=form.cleaned_data["body"],
             raise_issue=form.cleaned_data["raise_issue"],
+            passage=form.passage(),
+            replacement=form.replacement_text(),
         )
     except (ValidationError, PermissionError) as exc:
         return _refusal(request, access, key, exc, error_for="new", draft=draft)

@@ -3,7 +3,18 @@
 from ninja import NinjaAPI
 
 from api.v1 import activity as activity_api
-from api.v1 import designs, errors, exports, links, reviews, rounds, signoffs, teams, templates
+from api.v1 import (
+    designs,
+    errors,
+    exports,
+    links,
+    reviews,
+    rounds,
+    signoffs,
+    suggestions,
+    teams,
+    templates,
+)
 from api.v1 import search as search_api
 from api.v1.auth import SessionAuth, TokenAuth
 
@@ -33,3 +44,4 @@ api.add_router("/", rounds.router)
 api.add_router("/", exports.router)
 api.add_router("/", search_api.router)
 api.add_router("/", activity_api.router)
+api.add_router("/", suggestions.router)

@@ -15,6 +15,7 @@ from api.v1.pagination import Page
 from api.v1.schemas import (
     MAX_ID,
     SLUG_PATTERN,
+    AnchorIn,
     CommentIn,
     CommentOut,
     CommentPatchIn,
@@ -31,6 +32,22 @@ from designs import selectors as design_selectors
 from reviews import selectors, services
 
 router = Router(tags=["reviews"])
+
+# A passage's errors are the anchor's.
+ANCHOR_FIELDS = dict.fromkeys(("exact", "prefix", "suffix", "start"), "anchor")
+
+
+def passage_input(anchor: AnchorIn | None) -> services.PassageInput | None:
+    if anchor is None:
+        return None
+    return services.PassageInput(
+        exact=anchor.exact,
+        prefix=anchor.prefix,
+        suffix=anchor.suffix,
+        start=anchor.start,
+        end=anchor.end,
+    )
+
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 SectionKey = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=100)]
@@ -112,12 +129,23 @@ def comment_add(request: HttpRequest, design_id: Id, key: SectionKey, payload: C
     limit_bytes(payload.body, field="body", limit=comment_limit())
     _, section = design_selectors.section_get_for(user, design_id, key)
     if payload.parent_id is None:
-        comment = services.comment_add(
-            section=section, author=user, body=payload.body, raise_issue=payload.is_issue
-        )
+        try:
+            comment = services.comment_add(
+                section=section,
+                author=user,
+                body=payload.body,
+                raise_issue=payload.is_issue,
+                passage=passage_input(payload.anchor),
+            )
+        except services.CommentRateLimited:
+            raise  # 429, not a field error
+        except ValidationError as exc:
+            raise errors.from_django(exc, rename=ANCHOR_FIELDS) from exc
     else:
         if payload.is_issue:
             raise errors.validation_error("is_issue", "A reply cannot be an issue.")
+        if payload.anchor is not None:
+            raise errors.validation_error("anchor", "A reply is on its thread's passage.")
         try:
             _, parent = selectors.comment_get_for(user, payload.parent_id)
         except Http404 as exc:

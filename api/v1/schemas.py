@@ -290,12 +290,58 @@ class ReviewRequestOut(Schema):
     design_status: StatusName
 
 
+class AnchorIn(Schema):
+    """A passage of the section's text, as a W3C Web Annotation TextQuoteSelector: the
+    quoted text with some text before and after it, and where it starts and ends (a hint).
+    It is found in the section's Markdown as it is now (fuzzily: a quote of the rendered
+    text, without the Markdown's marks, is found too)."""
+
+    exact: Text = Field(min_length=1, max_length=5000, description="The quoted passage.")
+    prefix: Text = Field("", max_length=256, description="Text just before it.")
+    suffix: Text = Field("", max_length=256, description="Text just after it.")
+    start: int = Field(0, ge=0, le=MAX_VERSION, description="Where it starts (a hint).")
+    end: int = Field(0, ge=0, le=MAX_VERSION, description="Where it ends (a hint).")
+
+
+class AnchorOut(Schema):
+    exact: str = Field(description="The passage as it is now (its last quote once removed).")
+    prefix: str
+    suffix: str
+    start: int = Field(description="Offset in the section's Markdown at `section_version`.")
+    end: int
+    quote: str = Field(description="The passage as first commented on.")
+    status: Literal["anchored", "removed"] = Field(
+        description="`removed`: the passage is no longer in the text."
+    )
+    section_version: int = Field(description="The section's version it was last found in.")
+
+
+class DiffPartOut(Schema):
+    kind: Literal["same", "removed", "added"]
+    text: str
+
+
+class SuggestionOut(Schema):
+    status: Literal["open", "applied", "dismissed"]
+    whole_section: bool
+    original: str = Field(description="The text it replaces, as it was when suggested.")
+    replacement: str
+    base_version: int = Field(description="The section's version it was made on.")
+    diff: list[DiffPartOut] = Field(description="Word diff against the text it replaces now.")
+    decided_by: str | None
+    decided_at: datetime | None
+    applied_version: int | None = Field(description="The revision it made, once applied.")
+
+
 class CommentIn(Schema):
     body: ReviewText = Field(description=REVIEW_TEXT, json_schema_extra={"x-max-bytes": 50_000})
     parent_id: int | None = Field(
         None, ge=1, le=MAX_ID, description="Reply to this thread (replies are one level deep)."
     )
     is_issue: bool = Field(False, description="Raise an issue (top-level comments only).")
+    anchor: AnchorIn | None = Field(
+        None, description="Comment on this passage of the section (top-level comments only)."
+    )
 
 
 class CommentPatchIn(Schema):
@@ -326,6 +372,8 @@ class CommentOut(Schema):
     created_at: datetime
     edited_at: datetime | None
     round: int | None = Field(None, description="The review round it was written in.")
+    anchor: AnchorOut | None = Field(None, description="The passage a thread is on.")
+    suggestion: SuggestionOut | None = Field(None, description="The edit a thread suggests.")
 
 
 class ThreadOut(CommentOut):
@@ -372,3 +420,21 @@ class ExportOut(Schema):
     download_url: str | None = Field(description="Serves the file once the job is done.")
     created_at: datetime
     finished_at: datetime | None
+
+
+class SuggestionIn(Schema):
+    replacement: Text = Field(
+        description="The suggested text: for `anchor`'s passage, or the whole section.",
+        json_schema_extra={"x-max-bytes": 200_000},
+    )
+    anchor: AnchorIn | None = Field(None, description="The passage; none: the whole section.")
+    body: ReviewText = Field("", description="Why (optional). " + REVIEW_TEXT)
+
+
+class SuggestionDismissIn(Schema):
+    body: ReviewText = Field(min_length=1, description="The reply saying why. " + REVIEW_TEXT)
+
+
+class SuggestionConflictOut(Schema):
+    detail: str
+    section_version: int

@@ -8,6 +8,8 @@ from accounts.models import Invitation, Team, User
 from designs.models import Design, Revision, Section
 from exports.models import ExportJob
 from reviews.models import Comment, ReviewRequest, Verdict
+from reviews.selectors import suggestion_diff
+from reviews.selectors.threads import passage_of, suggestion_of
 
 
 def user_ref(user: User) -> dict[str, Any]:
@@ -115,6 +117,46 @@ def comment_data(comment: Comment, *, section_version: int) -> dict[str, Any]:
         "created_at": comment.created_at,
         "edited_at": comment.edited_at,
         "round": comment.round.number if comment.round_id and comment.round else None,
+        "anchor": anchor_data(comment),
+        "suggestion": suggestion_data(comment),
+    }
+
+
+def anchor_data(comment: Comment) -> dict[str, Any] | None:
+    anchor = passage_of(comment)
+    if anchor is None:
+        return None
+    return {
+        "exact": anchor.exact,
+        "prefix": anchor.prefix,
+        "suffix": anchor.suffix,
+        "start": anchor.start,
+        "end": anchor.end,
+        "quote": anchor.quote,
+        "status": anchor.status,
+        "section_version": anchor.section_version,
+    }
+
+
+def suggestion_data(comment: Comment) -> dict[str, Any] | None:
+    suggestion = suggestion_of(comment)
+    if suggestion is None:
+        return None
+    anchor = passage_of(comment)
+    current = None
+    if suggestion.is_open and anchor is not None and not anchor.is_removed:
+        current = anchor.exact
+    diff = suggestion_diff(suggestion, current=current)
+    return {
+        "status": suggestion.status,
+        "whole_section": suggestion.whole_section,
+        "original": suggestion.original,
+        "replacement": suggestion.replacement,
+        "base_version": suggestion.base_version,
+        "diff": [{"kind": part.kind, "text": part.text} for part in diff],
+        "decided_by": suggestion.decided_by.username if suggestion.decided_by else None,
+        "decided_at": suggestion.decided_at,
+        "applied_version": suggestion.applied_version,
     }
 
 

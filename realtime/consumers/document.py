@@ -76,6 +76,11 @@ class DocumentConsumer(DesignConsumer):
                 self.section_id,
             )
 
+    async def live_inbox(self, event: dict) -> None:
+        """``live.inbox`` reaches every socket on the user's group; a section's document
+        shows no inbox count (the page's design socket does). Without this the socket of
+        someone editing live failed as soon as they were notified (a comment, a mention)."""
+
     async def on_join(self) -> None:
         """Hook for presence (who is editing this section): called once the socket is in
         the room; ``registry.editors(self.section_id)`` then includes this user."""

@@ -38,6 +38,11 @@ from reviews.selectors.rounds import (
     changes_since_last_review,
     review_rounds,
 )
+from reviews.selectors.suggestions import (
+    DiffPart,
+    suggestion_diff,
+    suggestion_get_for,
+)
 from reviews.selectors.threads import (
     OpenIssue,
     ThreadsState,
@@ -52,6 +57,7 @@ __all__ = [
     "ChangesSinceReview",
     "CommentRecord",
     "DesignReview",
+    "DiffPart",
     "IssueChangeRecord",
     "IssueRecord",
     "OpenIssue",
@@ -78,6 +84,8 @@ __all__ = [
     "notification_unread_count",
     "review_record",
     "review_rounds",
+    "suggestion_diff",
+    "suggestion_get_for",
     "threads_attach",
     "threads_decorate",
     "threads_state_attach",

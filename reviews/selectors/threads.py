@@ -5,6 +5,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.functions import Substr
 from django.urls import reverse
 
@@ -13,8 +14,11 @@ from designs.models import Design, Section
 from reviews import rules
 from reviews.models import (
     Comment,
+    CommentAnchor,
     IssueChange,
+    Suggestion,
 )
+from reviews.selectors.suggestions import suggestion_diff
 
 
 def load_threads(*, design: Design, sections: list[Section]) -> dict[int, list[Comment]]:
@@ -25,7 +29,9 @@ def load_threads(*, design: Design, sections: list[Section]) -> dict[int, list[C
     section_ids = [s.pk for s in sections]
     comments = list(
         Comment.objects.filter(design=design, section_id__in=section_ids)
-        .select_related("author", "resolved_by", "round")
+        .select_related(
+            "author", "resolved_by", "round", "anchor", "suggestion", "suggestion__decided_by"
+        )
         .order_by("created_at", "pk")
     )
     changes_by_comment: dict[int, list[IssueChange]] = defaultdict(list)
@@ -42,6 +48,8 @@ def load_threads(*, design: Design, sections: list[Section]) -> dict[int, list[C
     for comment in comments:
         comment.thread_replies = []  # type: ignore[attr-defined]
         comment.changes = changes_by_comment.get(comment.pk, [])  # type: ignore[attr-defined]
+        comment.passage = passage_of(comment)  # type: ignore[attr-defined]
+        comment.suggested = suggestion_of(comment)  # type: ignore[attr-defined]
     for comment in comments:
         if comment.parent_id:
             parent = by_id.get(comment.parent_id)
@@ -50,6 +58,22 @@ def load_threads(*, design: Design, sections: list[Section]) -> dict[int, list[C
         else:
             threads[comment.section_id].append(comment)
     return threads
+
+
+def passage_of(comment: Comment) -> CommentAnchor | None:
+    """The comment's anchor, as ``select_related("anchor")`` loaded it (None: none)."""
+    try:
+        return comment.anchor
+    except ObjectDoesNotExist:
+        return None
+
+
+def suggestion_of(comment: Comment) -> Suggestion | None:
+    """The comment's suggestion, as ``select_related("suggestion")`` loaded it."""
+    try:
+        return comment.suggestion
+    except ObjectDoesNotExist:
+        return None
 
 
 @dataclass(frozen=True)
@@ -173,6 +197,18 @@ def threads_decorate(
         thread.can_resolve = (  # type: ignore[attr-defined]
             rules.resolve_refusal(comment=thread, user=viewer, is_member=is_member) is None
         )
+        suggested = getattr(thread, "suggested", None)
+        if suggested is not None:
+            passage = thread.passage  # type: ignore[attr-defined]
+            anchored = passage is not None and not passage.is_removed and suggested.is_open
+            suggested.diff = suggestion_diff(  # type: ignore[attr-defined]
+                suggested,
+                current=passage.exact
+                if anchored
+                else (section.body if suggested.whole_section and suggested.is_open else None),
+            )
+            suggested.can_decide = is_member and suggested.is_open  # type: ignore[attr-defined]
+            suggested.error_key = f"suggestion-{thread.pk}"  # type: ignore[attr-defined]
     section.review_threads = threads  # type: ignore[attr-defined]
     section.comment_count = count  # type: ignore[attr-defined]
     section.open_issue_count = open_issues  # type: ignore[attr-defined]

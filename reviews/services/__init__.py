@@ -23,6 +23,7 @@ from reviews.services.notifications import (
     notifications_mark_all_read,
     wants_email,
 )
+from reviews.services.passages import PassageInput, anchors_follow
 from reviews.services.requests import review_request, review_request_withdraw
 from reviews.services.rounds import current_round, review_round_start
 from reviews.services.signoffs import (
@@ -33,11 +34,19 @@ from reviews.services.signoffs import (
     signoffs_reset,
 )
 from reviews.services.status import design_review_status_refresh, review_status_for
+from reviews.services.suggestions import (
+    SuggestionConflict,
+    suggestion_apply,
+    suggestion_dismiss,
+)
 from reviews.services.verdicts import approvals_mark_stale, verdict_submit
 
 __all__ = [
     "CommentRateLimited",
+    "PassageInput",
     "ReviewRequestRateLimited",
+    "SuggestionConflict",
+    "anchors_follow",
     "approvals_mark_stale",
     "comment_add",
     "comment_delete",
@@ -63,6 +72,8 @@ __all__ = [
     "signoff_requirements_from_template",
     "signoff_withdraw",
     "signoffs_reset",
+    "suggestion_apply",
+    "suggestion_dismiss",
     "thread_resolve",
     "verdict_submit",
     "wants_email",

@@ -11,6 +11,7 @@ from reviews.models import (
     Comment,
     IssueChange,
     Notification,
+    Suggestion,
 )
 from reviews.services._common import (
     Kind,
@@ -22,6 +23,12 @@ from reviews.services._common import (
     require_reader,
     team_member_ids,
     thread_participant_ids,
+)
+from reviews.services.passages import (
+    PassageInput,
+    anchor_create,
+    passage_find,
+    suggestion_text_clean,
 )
 from reviews.services.rounds import current_round
 from reviews.services.status import design_review_status_refresh
@@ -89,20 +96,41 @@ def _comment_notifications(
 
 
 @transaction.atomic
-def comment_add(*, section: Section, author: User, body: str, raise_issue: bool = False) -> Comment:
+def comment_add(
+    *,
+    section: Section,
+    author: User,
+    body: str,
+    raise_issue: bool = False,
+    passage: PassageInput | None = None,
+    replacement: str | None = None,
+) -> Comment:
     """Start a thread on ``section``; with ``raise_issue`` the comment is an open issue.
+
+    With ``passage`` the thread is about that passage of the section's text (found in the
+    text as it is now, and kept anchored to it through later saves). With ``replacement``
+    the thread suggests an edit: that text in place of the passage, or of the whole section
+    without one (the comment's body may then be empty).
 
     Records the section's current version, renders the Markdown (mentions linked for people
     who can see the design), notifies the authors and anyone mentioned, and for an issue
     recomputes the design's status. Atomic. Raises PermissionError if ``author`` cannot see
-    the design, ValidationError for an empty or oversized body.
+    the design, ValidationError for an empty or oversized body, a passage not in the text or
+    a suggestion that changes nothing.
     """
     design = section.design
     require_reader(design=design, user=author)
-    body = clean_body(body)
+    body = clean_body(body, required=replacement is None)
     comment_allowance_take(user=author)
-    body_html, mentioned = render_body(body=body, design=design)
-    current_version = Section.objects.values_list("version", flat=True).get(pk=section.pk)
+    body_html, mentioned = render_body(body=body, design=design) if body else ("", [])
+    current_version, current_body = Section.objects.values_list("version", "body").get(
+        pk=section.pk
+    )
+    quote = passage_find(body=current_body, passage=passage) if passage is not None else None
+    if replacement is not None:
+        replacement = suggestion_text_clean(
+            replacement, original=quote.exact if quote is not None else current_body
+        )
     comment = Comment.objects.create(
         design=design,
         section=section,
@@ -113,6 +141,21 @@ def comment_add(*, section: Section, author: User, body: str, raise_issue: bool 
         round=current_round(design=design),
         issue_status=Comment.IssueStatus.OPEN if raise_issue else Comment.IssueStatus.NONE,
     )
+    if quote is not None:
+        anchor_create(comment=comment, section=section, quote=quote, version=current_version)
+    if replacement is not None:
+        Suggestion.objects.create(
+            comment=comment,
+            design=design,
+            section=section,
+            whole_section=quote is None,
+            original=quote.exact if quote is not None else current_body,
+            replacement=replacement,
+            start=quote.start if quote is not None else 0,
+            end=quote.end if quote is not None else len(current_body),
+            base_version=current_version,
+            base_body=current_body,
+        )
     if raise_issue:
         IssueChange.objects.create(
             comment=comment, from_status="", to_status=Comment.IssueStatus.OPEN, changed_by=author

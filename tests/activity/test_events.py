@@ -212,3 +212,44 @@ def test_event_record_is_a_public_service_for_other_receivers(design, alice):
     assert event.team_id == design.team_id
     with pytest.raises(ValueError):
         event_record(kind="nonsense", actor=alice, design_id=design.pk, summary="x")
+
+
+def test_suggested_edits_applied_and_dismissed_are_recorded(section, reviewer, alice):
+    body = "We serve developers who shorten links."
+    section = design_services.section_update(
+        section=section, body=body, base_version=section.version, edited_by=alice
+    )
+    first = review_services.comment_add(
+        section=section,
+        author=reviewer,
+        body="Sharper?",
+        passage=review_services.PassageInput(exact="developers"),
+        replacement="engineers",
+    )
+    second = review_services.comment_add(
+        section=section,
+        author=reviewer,
+        body="",
+        passage=review_services.PassageInput(exact="shorten links"),
+        replacement="share links",
+    )
+    Event.objects.all()._raw_delete(Event.objects.db)  # start counting here
+    review_services.suggestion_apply(suggestion=first.suggestion, applied_by=alice)
+    review_services.suggestion_dismiss(
+        suggestion=second.suggestion, dismissed_by=alice, reply="Shortening is the point."
+    )
+
+    kinds = _kinds()
+    assert kinds == [
+        "section.saved",
+        "suggestion.applied",
+        "comment.posted",
+        "suggestion.dismissed",
+    ]
+    applied = Event.objects.get(kind="suggestion.applied")
+    assert applied.actor == alice and applied.section_id == section.pk
+    assert applied.data["suggested_by"] == reviewer.username
+    assert applied.data["version"] == section.version + 1
+    assert f"by {reviewer.username}" in applied.summary
+    dismissed = Event.objects.get(kind="suggestion.dismissed")
+    assert dismissed.actor == alice and dismissed.data["comment_id"] == second.pk

@@ -193,6 +193,16 @@ class World:
             event=Event.objects.filter(design=self.design, kind="section.saved").latest("id"),
             status=Delivery.Status.FAILED,
         )
+        # A suggested edit of a passage, by the other reviewer.
+        from reviews import services as review_services
+
+        self.suggestion = review_services.comment_add(
+            section=self.section,
+            author=self.users["comment_author"],
+            body="Shorter?",
+            passage=review_services.PassageInput(exact="Second answer"),
+            replacement="Answer two",
+        )
 
     def kwargs(self) -> dict[str, Any]:
         return {

@@ -374,6 +374,22 @@ MATRIX: dict[str, dict[str, str]] = {
     "activity:delivery_resend": {"POST": TEAM_OWNERS, "other": LOGIN_THEN_405},
     "api-v1:design_activity": {"GET": API_READERS, "other": ALWAYS_405},
     "api-v1:team_activity": {"GET": "401 404 404 200 404 404", "other": ALWAYS_405},
+    # Suggested edits: readers suggest (through the comment form or the API); the team
+    # applies or dismisses (with a reply).
+    "reviews:suggestion_apply": {
+        "POST": "302 404 404 302 403 403",
+        "hx-POST": "302 404 404 200 403 403",
+        "other": LOGIN_THEN_405,
+    },
+    "reviews:suggestion_dismiss": {
+        "POST": "302 404 404 302 403 403",
+        "hx-POST": "302 404 404 200 403 403",
+        "other": LOGIN_THEN_405,
+    },
+    "api-v1:suggestion_list": {"GET": API_READERS, "other": ALWAYS_405},
+    "api-v1:suggestion_create": {"POST": "401 404 404 201 201 201", "other": ALWAYS_405},
+    "api-v1:suggestion_apply": {"POST": "401 404 404 200 403 403", "other": ALWAYS_405},
+    "api-v1:suggestion_dismiss": {"POST": "401 404 404 200 403 403", "other": ALWAYS_405},
 }
 
 # name -> {method: data (or a function of the world giving it)}
@@ -477,6 +493,9 @@ PAYLOADS: dict[str, dict] = {
     "api-v1:search": {"GET": {"q": "design"}},
     "activity:webhooks": {"POST": {"url": "http://127.0.0.1:9/", "kinds": ["section.saved"]}},
     "activity:webhook": {"POST": {"url": "http://127.0.0.1:9/", "kinds": ["section.saved"]}},
+    "reviews:suggestion_dismiss": {"POST": {"body": "Not now."}},
+    "api-v1:suggestion_create": {"POST": {"replacement": "Shorter."}},
+    "api-v1:suggestion_dismiss": {"POST": {"body": "Not now."}},
 }
 
 
@@ -492,6 +511,10 @@ KWARGS = {
         "token": email_verification_token(w.users["outsider"]),
     },
     "accounts:password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "not-a-token"},
+    "reviews:suggestion_apply": lambda w: {"comment_id": w.suggestion.pk},
+    "reviews:suggestion_dismiss": lambda w: {"comment_id": w.suggestion.pk},
+    "api-v1:suggestion_apply": lambda w: {"comment_id": w.suggestion.pk},
+    "api-v1:suggestion_dismiss": lambda w: {"comment_id": w.suggestion.pk},
 }
 
 
