@@ -173,7 +173,7 @@ def test_design_page_on_a_phone_puts_the_document_first_with_a_jump_control(
     page.goto(live_server.url + reverse("designs:detail", args=[world.design.pk]))
     assert _overflow(page)["scroll"] <= WIDTH
     title_y = page.locator("#design-title").bounding_box()["y"]
-    toc = page.locator("aside.toc ol")
+    toc = page.locator("aside.toc > ol")
     assert not toc.is_visible()
     jump = page.locator("details.jump-to-section")
     assert jump.bounding_box()["y"] < page.locator(".section").first.bounding_box()["y"]
