@@ -275,12 +275,13 @@ def _search_postgresql_run(visible: QuerySet[Design], empty: SearchResults) -> S
     with connection.cursor() as cursor:
         # A query of stop words only ("the") finds nothing; one of exclusions only ("-x")
         # would read every row: neither is run.
+        # And no sequential scans for the rest of the transaction (see _FOUND).
         cursor.execute(
-            "SELECT numnode(q), querytree(q), q::text "
+            "SELECT numnode(q), querytree(q), q::text, set_config('enable_seqscan', 'off', true) "
             "FROM websearch_to_tsquery('english', %s) AS q",
             [query],
         )
-        nodes, tree, tsquery = cursor.fetchone()
+        nodes, tree, tsquery, _ = cursor.fetchone()
         if not nodes:
             empty.note = "Only very common words: add a more specific one."
             return empty
