@@ -116,7 +116,7 @@ def measure(label: str, alice, design, size: int, source: str) -> list[float]:
 def drop_search_rows() -> None:
     """The per-design search row (0002) gone and its receivers disconnected."""
     from django.db import connection
-    from django.db.models.signals import post_save
+    from django.db.models.signals import post_delete, post_save
 
     from designs.models import Design
     from designs.signals import design_created, section_saved
@@ -126,6 +126,7 @@ def drop_search_rows() -> None:
     design_created.disconnect(dispatch_uid="search.design_created")
     threads_changed.disconnect(dispatch_uid="search.threads_changed")
     post_save.disconnect(sender=Design, dispatch_uid="search.design_saved")
+    post_delete.disconnect(sender=Design, dispatch_uid="search.design_deleted")
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS search_designdocument")  # and its index
 

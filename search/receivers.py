@@ -1,16 +1,17 @@
 """Each design's search row kept current from the signals of the apps below, in the
 transaction of the change (search/services.py).
 
-Receivers only call ``document_refresh``; they hold no rules of their own.
+Receivers only call ``document_refresh`` and ``document_delete``; they hold no rules of
+their own.
 """
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from designs.models import Design
 from designs.signals import design_created, section_saved
 from reviews.signals import threads_changed
-from search.services import document_refresh
+from search.services import document_delete, document_refresh
 
 # What of a design its search row holds; a save that names other fields leaves it as is.
 _DESIGN_FIELDS = frozenset({"title", "summary"})
@@ -27,6 +28,11 @@ def on_design_saved(sender, *, instance, created, update_fields=None, **kwargs) 
     if created or (update_fields is not None and not _DESIGN_FIELDS & set(update_fields)):
         return
     document_refresh(design_id=instance.pk)
+
+
+@receiver(post_delete, sender=Design, dispatch_uid="search.design_deleted")
+def on_design_deleted(sender, *, instance, **kwargs) -> None:
+    document_delete(design_id=instance.pk)
 
 
 @receiver(section_saved, dispatch_uid="search.section_saved")

@@ -33,3 +33,11 @@ def document_refresh(*, design_id: int) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(_REFRESH, [design_id])
+
+
+def document_delete(*, design_id: int) -> None:
+    """Design ``design_id``'s search row gone, with the design."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE design_id = %s", [design_id])  # noqa: S608
