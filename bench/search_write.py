@@ -9,9 +9,11 @@ prose in every section, so the GIN indexes hold real text), then times
 ``designs.services.section_update`` in-process, committed, for bodies of three sizes:
 first with the search columns (search/migrations/0001_initial.py: the database computes a
 section's weighted tsvector and its design's on every write and adds them to the GIN
-indexes), then with those columns and indexes dropped. Prints p50/p95/max in ms of each and
-the difference, against the save target (an API save under 30 ms at p95,
-docs/architecture.md).
+indexes) and the design's search row (0002: the search app's receiver puts the design's
+vector together again from the stored ones and updates its GIN index, in the transaction),
+then without the row (dropped, its receivers disconnected), then without the columns too.
+Prints p50/p95/max in ms of each and the difference, against the save target (an API save
+under 30 ms at p95, docs/architecture.md).
 """
 
 import argparse
@@ -111,6 +113,24 @@ def measure(label: str, alice, design, size: int, source: str) -> list[float]:
     return times
 
 
+def drop_search_rows() -> None:
+    """The per-design search row (0002) gone and its receivers disconnected."""
+    from django.db import connection
+    from django.db.models.signals import post_delete, post_save
+
+    from designs.models import Design
+    from designs.signals import design_created, section_saved
+    from reviews.signals import threads_changed
+
+    section_saved.disconnect(dispatch_uid="search.section_saved")
+    design_created.disconnect(dispatch_uid="search.design_created")
+    threads_changed.disconnect(dispatch_uid="search.threads_changed")
+    post_save.disconnect(sender=Design, dispatch_uid="search.design_saved")
+    post_delete.disconnect(sender=Design, dispatch_uid="search.design_deleted")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS search_designdocument")  # and its index
+
+
 def drop_search_columns() -> None:
     from django.db import connection
 
@@ -130,8 +150,16 @@ def main() -> None:
     print(f"section_update, committed, {ARGS.reps} saves each (ms)")
     with_index = {size: measure("with the search index", alice, design, size, source)
                   for size in SIZES}  # fmt: skip
+    drop_search_rows()
+    columns_only = {size: measure("without the design's row", alice, design, size, source)
+                    for size in SIZES}  # fmt: skip
     drop_search_columns()
     without = {size: measure("without it", alice, design, size, source) for size in SIZES}
+    print("\ncost of the design's search row per save (ms, with minus without the row)")
+    for size in SIZES:
+        p50 = statistics.median(with_index[size]) - statistics.median(columns_only[size])
+        p95 = percentile(with_index[size], 95) - percentile(columns_only[size], 95)
+        print(f"  {size:>8,} chars  p50 {p50:+6.1f}  p95 {p95:+6.1f}")
     print("\ncost of the index upkeep per save (ms, with minus without)")
     for size in SIZES:
         p50 = statistics.median(with_index[size]) - statistics.median(without[size])

@@ -114,6 +114,10 @@ def test_on_postgresql_a_save_writes_in_one_statement(team, alice):
     events = [sql for sql in writes if 'INSERT INTO "activity_event"' in sql]
     assert len(events) == 1
     writes = [sql for sql in writes if sql not in events]
+    # And one upsert of the design's search row (search/receivers.py).
+    searched = [sql for sql in writes if "search_designdocument" in sql]
+    assert len(searched) == 1
+    writes = [sql for sql in writes if sql not in searched]
     assert len(writes) == 1
     assert "designs_revision" in writes[0] and "designs_design" in writes[0]
     assert Revision.objects.filter(section=section).count() == 1

@@ -71,3 +71,16 @@ def test_bad_input_is_a_422(api_for, alice, params):
 
 def test_signed_out_callers_get_401(client):
     assert client.get(URL, {"q": "x"}).status_code == 401
+
+
+def test_more_matches_than_the_window_count_the_window_with_a_note(
+    api_for, alice, new_design, monkeypatch
+):
+    from search import selectors
+
+    monkeypatch.setattr(selectors, "WINDOW", 2)
+    for n in range(3):
+        new_design(f"Kafka {n}")
+    data = api_for(alice).get(URL, {"q": "kafka"}).json()
+    assert data["count"] == 2 and len(data["results"]) == 2
+    assert data["note"].startswith("More than 2 designs match")

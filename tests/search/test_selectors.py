@@ -243,7 +243,7 @@ def test_a_search_past_the_time_limit_stops_with_a_note(alice, new_design, setti
     new_design("Slow two")
     settings.CRIT_SEARCH_TIMEOUT_MS = 20
     slow = selectors._PAGE.replace(
-        "SELECT design_id, max(rank)", "SELECT design_id + length(pg_sleep(0.05)::text), max(rank)"
+        "SELECT id, score", "SELECT id + length(pg_sleep(0.05)::text), score"
     )
     monkeypatch.setattr(selectors, "_PAGE", slow)
     found = search(fetched_by=alice, query="slow")

@@ -109,3 +109,18 @@ def test_the_pages_of_results_link_to_each_other(client, alice, new_design, sett
     assert 'href="?q=shard&amp;status=draft&amp;page=2"' in html
     html = client.get(URL, {"q": "shard", "status": "draft", "page": "2"}).content.decode()
     assert html.count('class="search-result card"') == 2
+
+
+def test_more_matches_than_the_window_say_so_and_still_show_the_best(
+    client, alice, new_design, monkeypatch
+):
+    from search import selectors
+
+    monkeypatch.setattr(selectors, "WINDOW", 2)
+    for n in range(3):
+        new_design(f"Kafka {n}")
+    client.force_login(alice)
+    html = client.get(URL, {"q": "kafka"}).content.decode()
+    assert "More than 2 designs match “kafka”" in html
+    assert "most recently edited are shown" in html
+    assert html.count('class="search-result card"') == 2
