@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema
 
 from api.v1 import errors
 from api.v1.errors import ValidationErrorOut
-from api.v1.schemas import MAX_ID, StatusName, TeamRef
+from api.v1.schemas import MAX_ID, Line, StatusName, TeamRef, Text
 from search import selectors
 from search.forms import day_after, day_start
 
@@ -15,14 +15,14 @@ router = Router(tags=["search"])
 
 
 class SearchFilters(Schema):
-    q: str = Field(
+    q: Text = Field(
         min_length=1,
         max_length=selectors.QUERY_MAX_CHARS,
         description='Words; "a phrase" in quotes, -word to leave out, or.',
     )
     team: int | None = Field(None, ge=1, le=MAX_ID, description="A team's id.")
     status: StatusName | None = None
-    author: str | None = Field(None, max_length=150, description="Username of the designs' author.")
+    author: Line | None = Field(None, max_length=150, description="Username of the designs' author.")
     since: date | None = Field(None, description="Designs last edited on or after this day.")
     until: date | None = Field(None, description="Designs last edited on or before this day.")
     page: int = Field(1, ge=1, le=10_000)
@@ -41,7 +41,7 @@ class SearchHitOut(Schema):
     url: str = Field(description="The design page at the section or comment.")
     section: str | None = Field(description="The section's key (sections and comments).")
     comment_id: int | None
-    author: str | None = Field(description="A comment's author.")
+    author: Line | None = Field(description="A comment's author.")
     snippet: str = Field(
         description="HTML: the text around the match, escaped, matched words in <mark>."
     )
@@ -59,6 +59,10 @@ class SearchResultOut(Schema):
 class SearchOut(Schema):
     query: str
     count: int = Field(description="Designs matched among those you may read.")
+    capped: bool = Field(
+        description="More designs match than are ranked: `count` is the window (the most "
+        "recently edited matches), and `note` says so."
+    )
     page: int
     pages: int
     note: str = Field(description="Why nothing was searched (only common words), or empty.")
@@ -89,6 +93,7 @@ def search(request: HttpRequest, filters: Query[SearchFilters]):
     return {
         "query": found.query,
         "count": found.total,
+        "capped": found.capped,
         "page": found.page,
         "pages": found.num_pages,
         "note": found.note,

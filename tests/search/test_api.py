@@ -19,6 +19,7 @@ def test_search_answers_designs_with_their_hits(api_for, alice, outsider, new_de
     assert response.status_code == 200
     data = response.json()
     assert data["count"] == 1 and data["page"] == 1 and data["pages"] == 1
+    assert data["capped"] is False
     [result] = data["results"]
     assert result["design"]["id"] == design.pk
     assert result["design"]["team"]["name"] == design.team.name
@@ -82,5 +83,11 @@ def test_more_matches_than_the_window_count_the_window_with_a_note(
     for n in range(3):
         new_design(f"Kafka {n}")
     data = api_for(alice).get(URL, {"q": "kafka"}).json()
-    assert data["count"] == 2 and len(data["results"]) == 2
+    assert data["count"] == 2 and len(data["results"]) == 2 and data["capped"] is True
     assert data["note"].startswith("More than 2 designs match")
+
+
+def test_a_nul_in_the_words_or_the_author_is_a_422(api_for, alice):
+    api = api_for(alice)
+    assert api.get(URL, {"q": "ka\x00fka"}).status_code == 422
+    assert api.get(URL, {"q": "kafka", "author": "bo\x00b"}).status_code == 422
