@@ -22,7 +22,9 @@ class SearchFilters(Schema):
     )
     team: int | None = Field(None, ge=1, le=MAX_ID, description="A team's id.")
     status: StatusName | None = None
-    author: Line | None = Field(None, max_length=150, description="Username of the designs' author.")
+    author: Line | None = Field(
+        None, max_length=150, description="Username of the designs' author."
+    )
     since: date | None = Field(None, description="Designs last edited on or after this day.")
     until: date | None = Field(None, description="Designs last edited on or before this day.")
     page: int = Field(1, ge=1, le=10_000)
