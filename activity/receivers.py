@@ -225,40 +225,36 @@ def on_role_changed(sender, *, team, role, action, member, changed_by, **kwargs)
     )
 
 
-def _suggestion_data(suggestion) -> dict:
-    return {
-        "section_key": suggestion.section.key,
+def _suggestion_event(*, kind: str, verb: str, suggestion, actor, design, section) -> None:
+    """An applied or dismissed suggested edit: who decided, whose suggestion, which section."""
+    by = suggestion.comment.author
+    data = {
+        "section_key": section.key,
         "comment_id": suggestion.comment_id,
-        "suggested_by": suggestion.comment.author.username if suggestion.comment.author else None,
+        "suggested_by": by.username if by is not None else None,
         "whole_section": suggestion.whole_section,
     }
+    if kind == EventKind.SUGGESTION_APPLIED:
+        data["version"] = suggestion.applied_version
+    credit = f" by {by.username}" if by is not None else ""
+    event_record(
+        kind=kind,
+        actor=actor,
+        team_id=design.team_id,
+        design_id=design.pk,
+        section_id=section.pk,
+        summary=f"{actor.username} {verb} a suggested edit{credit} on {_quoted(section.title)}",
+        data=data,
+    )
 
 
 @receiver(suggestion_applied, dispatch_uid="activity.suggestion_applied")
-def on_suggestion_applied(sender, *, suggestion, actor, design, section, **kwargs) -> None:
-    by = suggestion.comment.author
-    credit = f" by {by.username}" if by is not None else ""
-    event_record(
-        kind=EventKind.SUGGESTION_APPLIED,
-        actor=actor,
-        team_id=design.team_id,
-        design_id=design.pk,
-        section_id=section.pk,
-        summary=f"{actor.username} applied a suggested edit{credit} to {_quoted(section.title)}",
-        data={**_suggestion_data(suggestion), "version": suggestion.applied_version},
-    )
+def on_suggestion_applied(sender, **kwargs) -> None:
+    kwargs.pop("signal", None)
+    _suggestion_event(kind=EventKind.SUGGESTION_APPLIED, verb="applied", **kwargs)
 
 
 @receiver(suggestion_dismissed, dispatch_uid="activity.suggestion_dismissed")
-def on_suggestion_dismissed(sender, *, suggestion, actor, design, section, **kwargs) -> None:
-    by = suggestion.comment.author
-    credit = f" by {by.username}" if by is not None else ""
-    event_record(
-        kind=EventKind.SUGGESTION_DISMISSED,
-        actor=actor,
-        team_id=design.team_id,
-        design_id=design.pk,
-        section_id=section.pk,
-        summary=f"{actor.username} dismissed a suggested edit{credit} on {_quoted(section.title)}",
-        data=_suggestion_data(suggestion),
-    )
+def on_suggestion_dismissed(sender, **kwargs) -> None:
+    kwargs.pop("signal", None)
+    _suggestion_event(kind=EventKind.SUGGESTION_DISMISSED, verb="dismissed", **kwargs)
